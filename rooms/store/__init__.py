@@ -1,0 +1,23 @@
+"""Storage: the Protocol the app codes against, and the factory that picks a backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rooms.errors import InvalidInput
+from rooms.store.protocol import AccountStore, EngagementStore, Store
+
+__all__ = ["AccountStore", "EngagementStore", "Store", "open_store", "store_url"]
+
+
+def store_url(redis_url: str | None, data_dir: Path) -> str:
+    """Redis when configured (scale-out), otherwise SQLite inside the data dir."""
+    return redis_url or f"sqlite:///{data_dir / 'tandem.sqlite3'}"
+
+
+async def open_store(url: str) -> Store:
+    if url.startswith("sqlite:///"):
+        from rooms.store.sqlite import SqliteStore
+
+        return await SqliteStore.open(Path(url.removeprefix("sqlite:///")))
+    raise InvalidInput(f"Unsupported store URL scheme: {url.split(':', 1)[0]}", field="url")

@@ -1,0 +1,80 @@
+"""What every storage backend promises, one Protocol per area.
+
+Backends are chosen by URL (`sqlite:///path`, later `redis://…`) and must pass the one
+contract suite in tests/test_store_contract.py. Methods that decide a race (consuming a
+setup link, counting login failures, replacing an invite) are single atomic steps in the
+backend, never read-then-write in the caller, so a Redis backend can keep them atomic
+across processes with one script each.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rooms.models import Coach, Engagement, InviteState, LoginSession, SetupLink
+
+
+class AccountStore(Protocol):
+    async def create_coach(
+        self, *, email: str, display_name: str, password_hash: str, now: float
+    ) -> Coach:
+        """Raises Conflict when the e-mail address is taken."""
+        ...
+
+    async def coach_by_email(self, email: str) -> Coach | None: ...
+
+    async def coach_by_id(self, coach_id: str) -> Coach | None: ...
+
+    async def count_coaches(self) -> int: ...
+
+    async def create_setup_link(self, token_digest: str, link: SetupLink) -> None: ...
+
+    async def peek_setup_link(self, token_digest: str, now: float) -> SetupLink | None: ...
+
+    async def consume_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
+        """Returns the link once; every later or concurrent call gets None."""
+        ...
+
+    async def create_login_session(self, token_digest: str, session: LoginSession) -> None: ...
+
+    async def login_session(self, token_digest: str, now: float) -> LoginSession | None: ...
+
+    async def delete_login_session(self, token_digest: str) -> None: ...
+
+    async def note_login_failure(self, key: str, now: float, window: float) -> int:
+        """Records one failure and returns how many fell within the last `window` seconds."""
+        ...
+
+    async def count_login_failures(self, key: str, now: float, window: float) -> int: ...
+
+    async def clear_login_failures(self, key: str) -> None: ...
+
+
+class EngagementStore(Protocol):
+    async def create_engagement(self, engagement: Engagement) -> None: ...
+
+    async def engagement(self, engagement_id: str) -> Engagement | None: ...
+
+    async def engagements_of(self, coach_id: str) -> list[Engagement]:
+        """Newest first."""
+        ...
+
+    async def invite_lookup(self, token: str) -> tuple[Engagement, InviteState] | None:
+        """Finds the engagement a current or former invite token belongs to."""
+        ...
+
+    async def replace_invite(self, engagement_id: str, new_token: str) -> Engagement:
+        """Revokes every earlier token and makes `new_token` the active one."""
+        ...
+
+    async def revoke_invite(self, engagement_id: str) -> Engagement: ...
+
+
+class Store(AccountStore, EngagementStore, Protocol):
+    """The whole storage surface the app depends on."""
+
+    async def ping(self) -> None:
+        """Raises StoreUnavailable when the backend cannot serve requests."""
+        ...
+
+    async def close(self) -> None: ...

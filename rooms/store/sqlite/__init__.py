@@ -1,0 +1,35 @@
+"""The embedded default backend: one SQLite file (WAL) in the data dir.
+
+Each area of the store lives in its own module with its own SCHEMA; SqliteStore composes
+them, so a new feature adds a module and one line here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+
+from rooms.store.sqlite import accounts, engagements
+from rooms.store.sqlite.accounts import AccountsMixin
+from rooms.store.sqlite.engagements import EngagementsMixin
+
+SCHEMAS = (accounts.SCHEMA, engagements.SCHEMA)
+
+
+class SqliteStore(AccountsMixin, EngagementsMixin):
+    @classmethod
+    async def open(cls, path: Path) -> SqliteStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=FULL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",
+        ):
+            await db.execute(pragma)
+        for schema in SCHEMAS:
+            await db.executescript(schema)
+        return cls(db)

@@ -1,0 +1,137 @@
+"""Coaches, login sessions, one-time setup links and login-failure counts."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from rooms.errors import Conflict
+from rooms.models import Coach, LoginSession, SetupLink
+from rooms.store.sqlite.base import SqliteBase
+from rooms.tokens import new_id
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS coaches (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS setup_links (
+    token_digest TEXT PRIMARY KEY,
+    email TEXT,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_sessions (
+    token_digest TEXT PRIMARY KEY,
+    coach_id TEXT NOT NULL REFERENCES coaches(id),
+    csrf_token TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
+"""
+
+
+def _coach(row: sqlite3.Row) -> Coach:
+    return Coach(
+        id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+    )
+
+
+class AccountsMixin(SqliteBase):
+    async def create_coach(
+        self, *, email: str, display_name: str, password_hash: str, now: float
+    ) -> Coach:
+        coach = Coach(new_id(), email, display_name, password_hash, now)
+        try:
+            async with self._tx() as db:
+                await db.execute(
+                    "INSERT INTO coaches VALUES (?, ?, ?, ?, ?)",
+                    (coach.id, coach.email, coach.display_name, coach.password_hash, now),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict("A coach with this e-mail address exists.", field="email") from exc
+        return coach
+
+    async def coach_by_email(self, email: str) -> Coach | None:
+        row = await self._one("SELECT * FROM coaches WHERE email = ?", (email,))
+        return _coach(row) if row else None
+
+    async def coach_by_id(self, coach_id: str) -> Coach | None:
+        row = await self._one("SELECT * FROM coaches WHERE id = ?", (coach_id,))
+        return _coach(row) if row else None
+
+    async def count_coaches(self) -> int:
+        row = await self._one("SELECT COUNT(*) AS n FROM coaches")
+        return int(row["n"]) if row else 0
+
+    async def create_setup_link(self, token_digest: str, link: SetupLink) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO setup_links VALUES (?, ?, ?)",
+                (token_digest, link.email, link.expires_at),
+            )
+
+    async def peek_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
+        row = await self._one(
+            "SELECT email, expires_at FROM setup_links WHERE token_digest = ? AND expires_at > ?",
+            (token_digest, now),
+        )
+        return SetupLink(row["email"], row["expires_at"]) if row else None
+
+    async def consume_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM setup_links WHERE token_digest = ? AND expires_at > ?"
+                " RETURNING email, expires_at",
+                (token_digest, now),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return SetupLink(row["email"], row["expires_at"]) if row else None
+
+    async def create_login_session(self, token_digest: str, session: LoginSession) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO login_sessions VALUES (?, ?, ?, ?)",
+                (token_digest, session.coach_id, session.csrf_token, session.expires_at),
+            )
+
+    async def login_session(self, token_digest: str, now: float) -> LoginSession | None:
+        row = await self._one(
+            "SELECT coach_id, csrf_token, expires_at FROM login_sessions"
+            " WHERE token_digest = ? AND expires_at > ?",
+            (token_digest, now),
+        )
+        return LoginSession(row["coach_id"], row["csrf_token"], row["expires_at"]) if row else None
+
+    async def delete_login_session(self, token_digest: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM login_sessions WHERE token_digest = ?", (token_digest,))
+
+    async def note_login_failure(self, key: str, now: float, window: float) -> int:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM login_failures WHERE at <= ?", (now - window,))
+            await db.execute("INSERT INTO login_failures VALUES (?, ?)", (key, now))
+            cursor = await db.execute("SELECT COUNT(*) FROM login_failures WHERE key = ?", (key,))
+            row = await cursor.fetchone()
+            await cursor.close()
+        return int(row[0]) if row else 0
+
+    async def count_login_failures(self, key: str, now: float, window: float) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) AS n FROM login_failures WHERE key = ? AND at > ?", (key, now - window)
+        )
+        return int(row["n"]) if row else 0
+
+    async def clear_login_failures(self, key: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM login_failures WHERE key = ?", (key,))

@@ -1,0 +1,53 @@
+"""The app factory: the one place that builds and wires every part of Tandem.
+
+Nothing is created at import time. Each resource that needs closing is opened by a
+cleanup_ctx generator and closed by it, so an app built by a test is torn down completely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from rooms.accounts import AccountPolicy, Accounts
+from rooms.clock import Clock, wall_clock
+from rooms.engagements import Engagements
+from rooms.store import open_store, store_url
+from server.config import Settings
+from server.keys import ACCOUNTS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, STORE
+from web.auth import auth_middleware
+from web.i18n import Catalogs
+from web.render import make_environment
+from web.routes import add_routes
+from web.security import error_pages, security_headers
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENDOR_DIR = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist"
+MAX_BODY = 256 * 1024
+
+
+def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Application:
+    app = web.Application(
+        middlewares=[security_headers, error_pages, auth_middleware],
+        client_max_size=MAX_BODY,
+    )
+    app[SETTINGS] = settings
+    app[CLOCK] = clock
+    app[CATALOGS] = Catalogs()
+    app[JINJA] = make_environment()
+    app.cleanup_ctx.append(_store_context)
+    add_routes(app, VENDOR_DIR)
+    return app
+
+
+async def _store_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    store = await open_store(store_url(settings.redis_url, settings.data_dir))
+    policy = AccountPolicy(session_seconds=settings.session_hours * 3600)
+    app[STORE] = store
+    app[ACCOUNTS] = Accounts(store, app[CLOCK], policy)
+    app[ENGAGEMENTS] = Engagements(store, app[CLOCK])
+    yield
+    await store.close()

@@ -1,0 +1,136 @@
+"""Settings, read once from an injectable environment mapping into a frozen object.
+
+Every setting declares its environment variable, default and help text in one place; the
+README's configuration table is generated from these declarations (`tandem config
+--markdown`) and a test keeps the two equal. A bad value stops start-up with the key named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class ConfigError(ValueError):
+    """A setting has a value Tandem cannot use; the message names the variable."""
+
+
+def setting(env: str, default: Any, help: str, *, flag: str | None = None) -> Any:
+    return dataclasses.field(default=default, metadata={"env": env, "help": help, "flag": flag})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = setting("TANDEM_HOST", "127.0.0.1", "Address to listen on.", flag="--host")
+    port: int = setting("TANDEM_PORT", 8080, "TCP port to listen on.", flag="--port")
+    data_dir: Path = setting(
+        "TANDEM_DATA_DIR", Path("data"), "Folder for the embedded SQLite store.", flag="--data-dir"
+    )
+    log_level: str = setting(
+        "TANDEM_LOG_LEVEL", "info", "One of debug, info, warning, error.", flag="--log-level"
+    )
+    public_url: str = setting(
+        "TANDEM_PUBLIC_URL",
+        "",
+        "Base URL people open, e.g. https://tandem.example.org; default http://HOST:PORT. "
+        "An https URL makes cookies Secure.",
+    )
+    redis_url: str = setting(
+        "REDIS_URL", "", "Redis URL for scale-out; empty uses the embedded SQLite store."
+    )
+    allowed_origins: tuple[str, ...] = setting(
+        "TANDEM_ALLOWED_ORIGINS",
+        (),
+        "Extra comma-separated origins allowed to open Socket.IO connections "
+        "(the public URL's origin always is).",
+    )
+    trust_proxy: bool = setting(
+        "TANDEM_TRUST_PROXY",
+        False,
+        "Take the client address from X-Forwarded-For (only behind your own reverse proxy).",
+    )
+    session_hours: int = setting(
+        "TANDEM_SESSION_HOURS", 12, "How long a coach stays logged in, in hours."
+    )
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"TANDEM_PORT must be between 1 and 65535, not {self.port}")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"TANDEM_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if self.public_url and urlsplit(self.public_url).scheme not in ("http", "https"):
+            raise ConfigError("TANDEM_PUBLIC_URL must start with http:// or https://")
+        if not 1 <= self.session_hours <= 24 * 30:
+            raise ConfigError("TANDEM_SESSION_HOURS must be between 1 and 720")
+        if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss"):
+            raise ConfigError("REDIS_URL must start with redis:// or rediss://")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
+        """`overrides` (from CLI flags) win over `env`; None means "not given"."""
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            key = field.metadata["env"]
+            if overrides.get(field.name) is not None:
+                values[field.name] = overrides[field.name]
+            elif env.get(key, "") != "":
+                values[field.name] = _parse(key, env[key], hints[field.name])
+        return cls(**values)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        parts = urlsplit(self.base_url)
+        return (f"{parts.scheme}://{parts.netloc}", *self.allowed_origins)
+
+
+def _parse(key: str, raw: str, kind: Any) -> Any:
+    try:
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(raw)
+            return lowered in ("1", "true", "yes", "on")
+        if kind is int:
+            return int(raw)
+        if kind is Path:
+            return Path(raw)
+        if typing.get_origin(kind) is tuple:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if kind is str or isinstance(kind, types.UnionType):
+            return raw
+    except ValueError as exc:
+        raise ConfigError(f"{key} has an invalid value: {raw!r}") from exc
+    raise ConfigError(f"{key}: unsupported setting type {kind}")
+
+
+def markdown_table() -> str:
+    """The README's configuration table; tests/test_config.py keeps the README equal to it."""
+    rows = ["| Variable | Flag | Default | Meaning |", "|---|---|---|---|"]
+    for field in dataclasses.fields(Settings):
+        default = field.default
+        if isinstance(default, tuple):
+            default = ",".join(default)
+        shown = f"`{default}`" if default not in ("", ()) else "(empty)"
+        flag = f"`{field.metadata['flag']}`" if field.metadata["flag"] else ""
+        rows.append(f"| `{field.metadata['env']}` | {flag} | {shown} | {field.metadata['help']} |")
+    return "\n".join(rows)

@@ -1,0 +1,21 @@
+"""Typed application keys: the only way state reaches handlers (no module-level globals)."""
+
+from __future__ import annotations
+
+import jinja2
+from aiohttp import web
+
+from rooms.accounts import Accounts
+from rooms.clock import Clock
+from rooms.engagements import Engagements
+from rooms.store import Store
+from server.config import Settings
+from web.i18n import Catalogs
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+STORE = web.AppKey("store", Store)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+ENGAGEMENTS = web.AppKey("engagements", Engagements)
+CATALOGS = web.AppKey("catalogs", Catalogs)
+JINJA = web.AppKey("jinja", jinja2.Environment)

@@ -1,0 +1,30 @@
+"""Reading HTML form posts into plain dicts the domain parsers accept."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from rooms.errors import InvalidInput
+
+MAX_FIELDS = 40
+
+
+async def read_form(request: web.Request) -> dict[str, object]:
+    """First value per field; file uploads stay as non-str so parsers reject them."""
+    if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise InvalidInput("Send this as a form.")
+    posted = await request.post()
+    if len(posted) > MAX_FIELDS:
+        raise InvalidInput("Too many fields.")
+    form: dict[str, object] = {}
+    for key, value in posted.items():
+        form.setdefault(key, value)
+    return form
+
+
+def safe_next(target: object, default: str = "/dashboard") -> str:
+    """Only same-site relative paths, so a crafted login link cannot send a coach away."""
+    if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
+        if "\\" not in target and len(target) <= 500:
+            return target
+    return default

@@ -1,0 +1,37 @@
+"""Every HTTP route in one table, so the URL space can be read at a glance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from web.views import accounts, client, engagements, pages
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def add_routes(app: web.Application, vendor_dir: Path) -> None:
+    app.add_routes(
+        [
+            web.get("/", pages.landing),
+            web.get("/healthz", pages.healthz),
+            web.get("/readyz", pages.readyz),
+            web.get("/lang", pages.switch_language),
+            web.get("/login", accounts.login_form),
+            web.post("/login", accounts.login),
+            web.post("/logout", accounts.logout),
+            web.get("/setup/{token}", accounts.setup_form),
+            web.post("/setup/{token}", accounts.setup),
+            web.get("/dashboard", engagements.dashboard),
+            web.get("/engagements/new", engagements.new_form),
+            web.post("/engagements", engagements.create),
+            web.get("/engagements/{id}", engagements.detail),
+            web.post("/engagements/{id}/invite/rotate", engagements.rotate_invite),
+            web.post("/engagements/{id}/invite/revoke", engagements.revoke_invite),
+            web.get("/i/{token}", client.invite_home),
+            web.static("/static", STATIC_DIR),
+        ]
+    )
+    if vendor_dir.is_dir():
+        app.router.add_static("/vendor/socket.io", vendor_dir)

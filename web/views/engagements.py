@@ -1,0 +1,84 @@
+"""The coach's dashboard and engagement pages: create, copy, rotate and revoke invites.
+
+Every handler resolves the engagement through Engagements.get(coach, id), which answers
+another coach's engagement exactly like a missing one (404).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from rooms.engagements import PROGRAM_MONTHS, SESSION_MINUTES, EngagementDraft
+from rooms.errors import InvalidInput
+from rooms.models import Cadence, Engagement, Language
+from server.keys import ENGAGEMENTS, SETTINGS
+from web.auth import check_form_origin, require_coach
+from web.forms import read_form
+from web.render import render, translate_error
+
+FORM_CHOICES = {
+    "languages": [lang.value for lang in Language],
+    "program_months": PROGRAM_MONTHS,
+    "session_minutes": SESSION_MINUTES,
+    "cadences": [cadence.value for cadence in Cadence],
+}
+
+
+def invite_url(request: web.Request, engagement: Engagement) -> str:
+    return f"{request.app[SETTINGS].base_url}/i/{engagement.invite_token}"
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    coach = require_coach(request)
+    engagements = await request.app[ENGAGEMENTS].of_coach(coach.id)
+    return await render(request, "dashboard.html", {"engagements": engagements})
+
+
+async def new_form(request: web.Request) -> web.Response:
+    require_coach(request)
+    defaults = {"language": "nb", "program_months": "6", "session_minutes": "60",
+                "cadence": "biweekly", "client_name": ""}
+    context = {"values": defaults, "error": None, "field": None, **FORM_CHOICES}
+    return await render(request, "engagement_new.html", context)
+
+
+async def create(request: web.Request) -> web.StreamResponse:
+    coach = require_coach(request)
+    form = await read_form(request)
+    check_form_origin(request, form.get("csrf"))
+    try:
+        draft = EngagementDraft.parse(form)
+    except InvalidInput as error:
+        values = {k: v if isinstance(v, str) else "" for k, v in form.items()}
+        context = {
+            "values": {"client_name": "", **values},
+            "error": translate_error(request, error.template, error.params),
+            "field": error.field,
+            **FORM_CHOICES,
+        }
+        return await render(request, "engagement_new.html", context, status=400)
+    engagement = await request.app[ENGAGEMENTS].create(coach.id, draft)
+    raise web.HTTPSeeOther(location=f"/engagements/{engagement.id}")
+
+
+async def detail(request: web.Request) -> web.Response:
+    coach = require_coach(request)
+    engagement = await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
+    context = {"engagement": engagement, "invite_url": invite_url(request, engagement)}
+    return await render(request, "engagement.html", context)
+
+
+async def rotate_invite(request: web.Request) -> web.StreamResponse:
+    coach = require_coach(request)
+    form = await read_form(request)
+    check_form_origin(request, form.get("csrf"))
+    engagement = await request.app[ENGAGEMENTS].rotate_invite(coach.id, request.match_info["id"])
+    raise web.HTTPSeeOther(location=f"/engagements/{engagement.id}?invite=rotated")
+
+
+async def revoke_invite(request: web.Request) -> web.StreamResponse:
+    coach = require_coach(request)
+    form = await read_form(request)
+    check_form_origin(request, form.get("csrf"))
+    engagement = await request.app[ENGAGEMENTS].revoke_invite(coach.id, request.match_info["id"])
+    raise web.HTTPSeeOther(location=f"/engagements/{engagement.id}?invite=revoked")

@@ -1,0 +1,44 @@
+"""Public pages: landing, health probes and the language switcher."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from rooms.errors import StoreUnavailable
+from server.keys import CATALOGS, SETTINGS, STORE
+from web.forms import safe_next
+from web.render import LANGUAGE_COOKIE, render
+
+
+async def landing(request: web.Request) -> web.Response:
+    needs_setup = await request.app[STORE].count_coaches() == 0
+    return await render(request, "landing.html", {"needs_setup": needs_setup})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        await request.app[STORE].ping()
+    except StoreUnavailable:
+        return web.json_response({"ok": False, "store": "unreachable"}, status=503)
+    return web.json_response({"ok": True, "store": "ok"})
+
+
+async def switch_language(request: web.Request) -> web.Response:
+    language = request.query.get("lang", "")
+    target = safe_next(request.query.get("next"), default="/")
+    response = web.HTTPSeeOther(location=target)
+    if language in request.app[CATALOGS].languages:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.app[SETTINGS].secure_cookies,
+            httponly=True,
+            path="/",
+        )
+    raise response

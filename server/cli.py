@@ -135,7 +135,11 @@ async def add_coach(settings: Settings, email: str, name: str | None, from_stdin
         if from_stdin:
             password = sys.stdin.readline().rstrip("\n")
             display = name or email.split("@")[0]
-            data: dict[str, object] = {"email": email, "display_name": display, "password": password}
+            data: dict[str, object] = {
+                "email": email,
+                "display_name": display,
+                "password": password,
+            }
             coach = await accounts.register(NewAccount.parse(data))
             print(f"Coach {coach.email} created.")
         else:

@@ -13,7 +13,7 @@ from server.config import Settings
 from web.i18n import Catalogs
 
 SETTINGS = web.AppKey("settings", Settings)
-CLOCK = web.AppKey("clock", Clock)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 STORE = web.AppKey("store", Store)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 ENGAGEMENTS = web.AppKey("engagements", Engagements)

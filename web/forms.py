@@ -24,7 +24,12 @@ async def read_form(request: web.Request) -> dict[str, object]:
 
 def safe_next(target: object, default: str = "/dashboard") -> str:
     """Only same-site relative paths, so a crafted login link cannot send a coach away."""
-    if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
-        if "\\" not in target and len(target) <= 500:
-            return target
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and len(target) <= 500
+    ):
+        return target
     return default

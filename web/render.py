@@ -74,15 +74,19 @@ async def render(
 ) -> web.Response:
     lang = language_of(request, language)
     gettext, ngettext = newstyle(request.app[CATALOGS].get(lang))
-    page = request.app[JINJA].get_template(template).render(
-        **(context or {}),
-        _=gettext,
-        ngettext=ngettext,
-        lang=lang,
-        languages=request.app[CATALOGS].languages,
-        csrf=csrf_token(request),
-        coach=current_coach(request),
-        here=request.path_qs,
+    page = (
+        request.app[JINJA]
+        .get_template(template)
+        .render(
+            **(context or {}),
+            _=gettext,
+            ngettext=ngettext,
+            lang=lang,
+            languages=request.app[CATALOGS].languages,
+            csrf=csrf_token(request),
+            coach=current_coach(request),
+            here=request.path_qs,
+        )
     )
     response = web.Response(text=page, status=status, content_type="text/html")
     response.headers["Cache-Control"] = "no-store"

@@ -87,7 +87,9 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except TandemError as error:
         message = translate_error(request, error.template, error.params)
         response = await render(
-            request, "error.html", {"message": message, "status": status_of(error)},
+            request,
+            "error.html",
+            {"message": message, "status": status_of(error)},
             status=status_of(error),
         )
         if isinstance(error, Throttled):

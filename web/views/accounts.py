@@ -41,9 +41,9 @@ async def login(request: web.Request) -> web.StreamResponse:
             address, password, client_address(request)
         )
     except (InvalidInput, Forbidden, Throttled) as error:
-        status = 429 if isinstance(error, Throttled) else 400 if isinstance(
-            error, InvalidInput
-        ) else 401
+        status = (
+            429 if isinstance(error, Throttled) else 400 if isinstance(error, InvalidInput) else 401
+        )
         message = translate_error(request, error.template, error.params)
         context = {"error": message, "email": shown_email[:254], "next": next_path}
         response = await render(request, "login.html", context, status=status)
@@ -71,7 +71,12 @@ async def setup_form(request: web.Request) -> web.Response:
     if link is None:
         message = translate_error(request, "This setup link has expired or was already used.", {})
         return await render(request, "error.html", {"message": message, "status": 403}, status=403)
-    context = {"error": None, "field": None, "fixed_email": link.email, "values": {}}
+    context: dict[str, object] = {
+        "error": None,
+        "field": None,
+        "fixed_email": link.email,
+        "values": {},
+    }
     return await render(request, "setup.html", context)
 
 

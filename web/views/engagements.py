@@ -17,7 +17,7 @@ from web.forms import read_form
 from web.render import render, translate_error
 
 FORM_CHOICES = {
-    "languages": [lang.value for lang in Language],
+    "client_languages": [lang.value for lang in Language],
     "program_months": PROGRAM_MONTHS,
     "session_minutes": SESSION_MINUTES,
     "cadences": [cadence.value for cadence in Cadence],
@@ -36,8 +36,13 @@ async def dashboard(request: web.Request) -> web.Response:
 
 async def new_form(request: web.Request) -> web.Response:
     require_coach(request)
-    defaults = {"language": "nb", "program_months": "6", "session_minutes": "60",
-                "cadence": "biweekly", "client_name": ""}
+    defaults = {
+        "language": "nb",
+        "program_months": "6",
+        "session_minutes": "60",
+        "cadence": "biweekly",
+        "client_name": "",
+    }
     context = {"values": defaults, "error": None, "field": None, **FORM_CHOICES}
     return await render(request, "engagement_new.html", context)
 

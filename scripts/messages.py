@@ -1,0 +1,75 @@
+"""Extract every user-visible string and merge it into each language's .po file.
+
+Usage: .venv/bin/python scripts/messages.py   (then translate the empty msgstr entries)
+
+Domain errors are raised with English msgids (`InvalidInput("This field is required.")`),
+so the exception class names are extraction keywords alongside `_` and `ngettext`; the
+test suite runs the same extraction and fails on any string missing from a catalog.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "web" / "translations"
+ERROR_CLASSES = (
+    "TandemError",
+    "InvalidInput",
+    "NotFound",
+    "Forbidden",
+    "Conflict",
+    "RoomFull",
+    "Throttled",
+    "StoreUnavailable",
+    "Busy",
+)
+KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "translate_error": (2,),
+    **{name: None for name in ERROR_CLASSES},
+}
+METHODS = [
+    ("rooms/**.py", "python"),
+    ("web/**.py", "python"),
+    ("signaling/**.py", "python"),
+    ("server/**.py", "python"),
+    ("web/templates/**.html", "jinja2"),
+]
+
+
+def extract() -> Catalog:
+    catalog = Catalog()
+    for filename, lineno, message, comments, context in extract_from_dir(
+        ROOT, METHODS, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
+    ):
+        if isinstance(message, tuple) and not message[0]:
+            continue
+        if isinstance(message, str) and "%(" not in message and message.strip() == "":
+            continue
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def main() -> int:
+    template = extract()
+    for po_path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parent.parent.name)
+        catalog.update(template, no_fuzzy_matching=True)
+        with po_path.open("wb") as handle:
+            write_po(handle, catalog, omit_header=False, no_location=True, width=100)
+        missing = sum(1 for m in catalog if m.id and not m.string)
+        print(f"{po_path.relative_to(ROOT)}: {len(catalog)} messages, {missing} untranslated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

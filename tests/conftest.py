@@ -1,0 +1,52 @@
+"""Shared fixtures: settings in a temp data dir, the real app on a real test server."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.app import create_app
+from server.config import Settings
+from tests.helpers import FakeClock
+
+ClientFactory = Callable[..., Awaitable[TestClient]]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_client(
+    aiohttp_client: ClientFactory, settings: Settings, clock: FakeClock
+) -> ClientFactory:
+    """A fresh app (same data dir by default) per call; each call is a separate "process"."""
+
+    async def factory(**overrides: object) -> TestClient:
+        chosen = Settings(**{**_fields(settings), **overrides}) if overrides else settings
+        return await aiohttp_client(create_app(chosen, clock=clock))
+
+    return factory
+
+
+@pytest.fixture
+async def client(make_client: ClientFactory) -> TestClient:
+    return await make_client()
+
+
+def _fields(settings: Settings) -> dict[str, object]:
+    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}

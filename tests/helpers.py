@@ -1,0 +1,62 @@
+"""Small helpers the tests share: reading CSRF tokens from pages, logging in, fake clocks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aiohttp.test_utils import TestClient
+
+from rooms.accounts import NewAccount
+from server.keys import ACCOUNTS
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class FakeClock:
+    """Time that moves only when a test says so."""
+
+    now: float = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+async def csrf_for(client: TestClient, path: str) -> str:
+    response = await client.get(path)
+    return csrf_from(await response.text())
+
+
+async def make_coach(client: TestClient, email: str, name: str = "Coach") -> None:
+    account = NewAccount.parse({"email": email, "display_name": name, "password": PASSWORD})
+    await client.app[ACCOUNTS].register(account)
+
+
+async def login(client: TestClient, email: str, password: str = PASSWORD) -> int:
+    token = await csrf_for(client, "/login")
+    response = await client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf": token},
+        allow_redirects=False,
+    )
+    return response.status
+
+
+async def post_form(
+    client: TestClient, page: str, action: str, data: dict[str, str]
+) -> tuple[int, str]:
+    """Submits a form the way a browser does: CSRF from the page that shows it."""
+    token = await csrf_for(client, page)
+    response = await client.post(action, data={**data, "csrf": token}, allow_redirects=False)
+    return response.status, response.headers.get("Location", "") or await response.text()

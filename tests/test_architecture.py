@@ -1,0 +1,70 @@
+"""The folder tree is the architecture: these tests keep dependencies pointing one way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# package -> top-level modules it must never import
+FORBIDDEN = {
+    "rooms": {
+        "aiohttp",
+        "socketio",
+        "engineio",
+        "aiortc",
+        "aioice",
+        "av",
+        "server",
+        "web",
+        "signaling",
+        "jinja2",
+    },
+    "signaling": {"server", "web"},
+    "web": {"signaling"},
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_dependencies_point_one_way(package: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imports_of(path) & FORBIDDEN[package])
+        for path in (ROOT / package).rglob("*.py")
+        if imports_of(path) & FORBIDDEN[package]
+    }
+    assert offenders == {}
+
+
+def test_no_module_level_mutable_state_in_handlers() -> None:
+    """State reaches code through app keys; a module-level dict of rooms is a bug magnet."""
+    offenders = []
+    for package in ("server", "signaling", "web"):
+        for path in (ROOT / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.Assign | ast.AnnAssign):
+                    value = node.value
+                    if isinstance(value, ast.Dict | ast.List | ast.Set) and not _constant_name(
+                        node
+                    ):
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def _constant_name(node: ast.Assign | ast.AnnAssign) -> bool:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return all(isinstance(t, ast.Name) and t.id.isupper() for t in targets)

@@ -1,0 +1,107 @@
+"""The storage contract every backend passes; add a backend to BACKENDS to run it there."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from rooms.errors import Conflict, NotFound
+from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, SetupLink
+from rooms.store import Store, open_store
+from rooms.tokens import digest, new_id, new_token
+
+BACKENDS = ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await open_store(f"sqlite:///{tmp_path / 'contract.sqlite3'}")
+    yield opened
+    await opened.close()
+
+
+async def coach_id(store: Store, email: str = "c@example.org") -> str:
+    coach = await store.create_coach(email=email, display_name="C", password_hash="h", now=1.0)
+    return coach.id
+
+
+def engagement(owner: str, **changes: object) -> Engagement:
+    base = Engagement(
+        new_id(),
+        owner,
+        "Client",
+        Language.NB,
+        6,
+        60,
+        Cadence.BIWEEKLY,
+        new_token(),
+        InviteState.ACTIVE,
+        10.0,
+    )
+    return Engagement(**{**{f: getattr(base, f) for f in base.__slots__}, **changes})  # type: ignore[arg-type]
+
+
+async def test_coach_emails_are_unique(store: Store) -> None:
+    await coach_id(store)
+    with pytest.raises(Conflict):
+        await coach_id(store)
+    assert await store.count_coaches() == 1
+
+
+async def test_setup_link_is_consumed_exactly_once_under_concurrency(store: Store) -> None:
+    await store.create_setup_link("d1", SetupLink(None, expires_at=100.0))
+    results = await asyncio.gather(*(store.consume_setup_link("d1", now=1.0) for _ in range(20)))
+    assert sum(r is not None for r in results) == 1
+    assert await store.peek_setup_link("d1", now=1.0) is None
+
+
+async def test_setup_links_expire(store: Store) -> None:
+    await store.create_setup_link("d2", SetupLink("x@example.org", expires_at=100.0))
+    assert await store.peek_setup_link("d2", now=99.0) is not None
+    assert await store.consume_setup_link("d2", now=100.0) is None
+
+
+async def test_login_sessions_expire_and_delete(store: Store) -> None:
+    owner = await coach_id(store)
+    await store.create_login_session("s", LoginSession(owner, "csrf", expires_at=50.0))
+    assert await store.login_session("s", now=49.0) == LoginSession(owner, "csrf", 50.0)
+    assert await store.login_session("s", now=50.0) is None
+    await store.delete_login_session("s")
+    assert await store.login_session("s", now=1.0) is None
+
+
+async def test_login_failures_count_within_the_window(store: Store) -> None:
+    counts = [await store.note_login_failure("k", now=t, window=10.0) for t in (1.0, 2.0, 3.0)]
+    assert counts == [1, 2, 3]
+    assert await store.count_login_failures("k", now=12.5, window=10.0) == 1
+    await store.clear_login_failures("k")
+    assert await store.count_login_failures("k", now=3.0, window=10.0) == 0
+
+
+async def test_engagements_are_listed_per_coach_newest_first(store: Store) -> None:
+    a, b = await coach_id(store, "a@example.org"), await coach_id(store, "b@example.org")
+    older, newer = engagement(a, created_at=1.0), engagement(a, created_at=2.0)
+    for item in (older, newer, engagement(b)):
+        await store.create_engagement(item)
+    assert [e.id for e in await store.engagements_of(a)] == [newer.id, older.id]
+    assert await store.engagement(older.id) == older
+
+
+async def test_invite_rotation_and_revocation(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    assert await store.invite_lookup(item.invite_token) == (item, InviteState.ACTIVE)
+    new = new_token()
+    rotated = await store.replace_invite(item.id, new)
+    assert rotated.invite_token == new
+    old_lookup = await store.invite_lookup(item.invite_token)
+    assert old_lookup is not None and old_lookup[1] is InviteState.REVOKED
+    assert (await store.invite_lookup(new)) == (rotated, InviteState.ACTIVE)
+    revoked = await store.revoke_invite(item.id)
+    assert (await store.invite_lookup(new)) == (revoked, InviteState.REVOKED)
+    assert await store.invite_lookup(digest("never issued")) is None
+    with pytest.raises(NotFound):
+        await store.revoke_invite("missing")

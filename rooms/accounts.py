@@ -17,6 +17,8 @@ from rooms.store import Store
 from rooms.tokens import digest, new_token
 
 MAX_DISPLAY_NAME = 120
+# The cookie the login-session token travels in; both the web and the signalling edge read it.
+SESSION_COOKIE = "tandem_session"
 
 
 @dataclass(frozen=True, slots=True)

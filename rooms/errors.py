@@ -7,6 +7,7 @@
     ├── Conflict              lost a race or stale version ("conflict")
     ├── RoomFull              both seats are taken ("room-full")
     ├── Throttled             too many attempts; retry later ("throttled")
+    ├── NotSeated             this connection holds no seat (left or replaced) ("not-joined")
     └── StoreUnavailable      the backing store cannot be reached ("unavailable")
 
 Handlers map these to HTTP statuses or Socket.IO error acks in one place each, so a new
@@ -63,6 +64,10 @@ class Throttled(TandemError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotSeated(TandemError):
+    code = "not-joined"
 
 
 class StoreUnavailable(TandemError):

@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import socketio
 from aiohttp import web
 
 from rooms.accounts import AccountPolicy, Accounts
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.store import open_store, store_url
+from rooms.turn import IceConfig
 from server.config import Settings
-from server.keys import ACCOUNTS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, STORE
+from server.keys import ACCOUNTS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
+from signaling.identity import Authenticator
+from signaling.room import RoomNamespace, RoomPolicy
 from web.auth import auth_middleware
 from web.i18n import Catalogs
 from web.render import make_environment
@@ -26,6 +30,7 @@ from web.security import error_pages, security_headers
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist"
 MAX_BODY = 256 * 1024
+MAX_SOCKET_MESSAGE = 256 * 1024  # an SDP is capped at 64 KB by its schema; this stops floods
 
 
 def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Application:
@@ -37,9 +42,25 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     app[CLOCK] = clock
     app[CATALOGS] = Catalogs()
     app[JINJA] = make_environment()
+    app[SIO] = _socketio_server(settings)
+    app[SIO].attach(app)
     app.cleanup_ctx.append(_store_context)
+    app.cleanup_ctx.append(_signaling_context)
     add_routes(app, VENDOR_DIR)
     return app
+
+
+def _socketio_server(settings: Settings) -> socketio.AsyncServer:
+    # None keeps python-socketio's same-origin check; a list adds the configured origins.
+    # Never '*' or []: both switch the Origin check off.
+    origins = list(settings.origins) if settings.allowed_origins else None
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=origins,
+        max_http_buffer_size=MAX_SOCKET_MESSAGE,
+        ping_interval=20,
+        ping_timeout=20,
+    )
 
 
 async def _store_context(app: web.Application) -> AsyncIterator[None]:
@@ -51,3 +72,15 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
     app[ENGAGEMENTS] = Engagements(store, app[CLOCK])
     yield
     await store.close()
+
+
+async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
+    settings, store = app[SETTINGS], app[STORE]
+    await store.clear_seats()  # nobody is connected to a process that is just starting
+    authenticator = Authenticator(app[ACCOUNTS], app[ENGAGEMENTS], store)
+    ice = IceConfig(settings.stun_urls, settings.turn_urls, settings.turn_secret)
+    policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
+    room = RoomNamespace(authenticator, store, app[CLOCK], policy)
+    app[SIO].register_namespace(room)
+    yield
+    await room.close()

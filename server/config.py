@@ -61,6 +61,23 @@ class Settings:
         "TANDEM_SESSION_HOURS", 12, "How long a coach stays logged in, in hours."
     )
 
+    stun_urls: tuple[str, ...] = setting(
+        "TANDEM_STUN_URLS", (), "Comma-separated STUN URLs for calls, e.g. stun:turn.example:3478."
+    )
+    turn_urls: tuple[str, ...] = setting(
+        "TANDEM_TURN_URLS",
+        (),
+        "Comma-separated TURN URLs, e.g. turn:turn.example:3478?transport=udp.",
+    )
+    turn_secret: str = setting(
+        "TANDEM_TURN_SECRET", "", "coturn's static-auth-secret, for time-limited TURN credentials."
+    )
+    reconnect_grace_seconds: int = setting(
+        "TANDEM_RECONNECT_GRACE_SECONDS",
+        45,
+        "How long a dropped connection keeps its seat while it reconnects.",
+    )
+
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ConfigError(f"TANDEM_PORT must be between 1 and 65535, not {self.port}")
@@ -70,6 +87,10 @@ class Settings:
             raise ConfigError("TANDEM_PUBLIC_URL must start with http:// or https://")
         if not 1 <= self.session_hours <= 24 * 30:
             raise ConfigError("TANDEM_SESSION_HOURS must be between 1 and 720")
+        if not 1 <= self.reconnect_grace_seconds <= 600:
+            raise ConfigError("TANDEM_RECONNECT_GRACE_SECONDS must be between 1 and 600")
+        if self.turn_urls and not self.turn_secret:
+            raise ConfigError("TANDEM_TURN_SECRET is required when TANDEM_TURN_URLS is set")
         if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss"):
             raise ConfigError("REDIS_URL must start with redis:// or rediss://")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jinja2
+import socketio
 from aiohttp import web
 
 from rooms.accounts import Accounts
@@ -19,3 +20,4 @@ ACCOUNTS = web.AppKey("accounts", Accounts)
 ENGAGEMENTS = web.AppKey("engagements", Engagements)
 CATALOGS = web.AppKey("catalogs", Catalogs)
 JINJA = web.AppKey("jinja", jinja2.Environment)
+SIO = web.AppKey("sio", socketio.AsyncServer)

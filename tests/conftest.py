@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from server.app import create_app
 from server.config import Settings
 from tests.helpers import FakeClock
+from tests.sockets import Recorder
 
 ClientFactory = Callable[..., Awaitable[TestClient]]
 
@@ -50,3 +51,20 @@ async def client(make_client: ClientFactory) -> TestClient:
 
 def _fields(settings: Settings) -> dict[str, object]:
     return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+
+
+@pytest.fixture
+async def server(
+    aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings, clock: FakeClock
+) -> TestServer:
+    """The real app on a real port, for Socket.IO clients and browsers."""
+    return await aiohttp_server(create_app(settings, clock=clock))
+
+
+@pytest.fixture
+async def recorders() -> AsyncIterator[list[Recorder]]:
+    """Collects test Socket.IO clients so every one is disconnected at teardown."""
+    made: list[Recorder] = []
+    yield made
+    for recorder in made:
+        await recorder.close()

@@ -60,3 +60,31 @@ async def post_form(
     token = await csrf_for(client, page)
     response = await client.post(action, data={**data, "csrf": token}, allow_redirects=False)
     return response.status, response.headers.get("Location", "") or await response.text()
+
+
+@dataclass
+class Pair:
+    """A coach and a client of one engagement, with the credentials each connects with."""
+
+    engagement_id: str
+    coach_cookie: str
+    invite: str
+    session_minutes: int = 60
+
+
+async def make_pair(app: object, email: str = "coach@example.org", client: str = "Kari") -> Pair:
+    from aiohttp import web
+
+    from rooms.engagements import EngagementDraft
+    from server.keys import ENGAGEMENTS, STORE
+
+    assert isinstance(app, web.Application)
+    if await app[STORE].coach_by_email(email) is None:
+        account = NewAccount.parse({"email": email, "display_name": "Coach", "password": PASSWORD})
+        await app[ACCOUNTS].register(account)
+    coach = await app[STORE].coach_by_email(email)
+    assert coach is not None
+    draft = EngagementDraft.parse({"client_name": client, "language": "en"})
+    engagement = await app[ENGAGEMENTS].create(coach.id, draft)
+    token, _ = await app[ACCOUNTS].login(email, PASSWORD, "127.0.0.1")
+    return Pair(engagement.id, token, engagement.invite_token, engagement.session_minutes)

@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from rooms.accounts import SESSION_COOKIE
 from rooms.errors import Forbidden
 from rooms.models import Coach, LoginSession
 from rooms.tokens import same
 from server.keys import ACCOUNTS, SETTINGS, STORE
 
-SESSION_COOKIE = "tandem_session"
 CSRF_COOKIE = "tandem_csrf"
 COACH = web.RequestKey("coach", Coach)
 LOGIN = web.RequestKey("login", LoginSession)

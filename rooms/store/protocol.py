@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rooms.models import Coach, Engagement, InviteState, LoginSession, SetupLink
+from rooms.calls import CallKind, CallRecord
+from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
+from rooms.seats import SeatHolder, SeatState
 
 
 class AccountStore(Protocol):
@@ -70,7 +72,46 @@ class EngagementStore(Protocol):
     async def revoke_invite(self, engagement_id: str) -> Engagement: ...
 
 
-class Store(AccountStore, EngagementStore, Protocol):
+class SeatStore(Protocol):
+    async def claim_seat(
+        self, engagement_id: str, role: Role, holder: SeatHolder, *, takeover: bool
+    ) -> SeatHolder | None:
+        """Applies rooms.seats.claim atomically; returns the replaced holder, if any.
+        Raises RoomFull when the seat is someone else's."""
+        ...
+
+    async def set_seat_state(
+        self, engagement_id: str, role: Role, sid: str, state: SeatState
+    ) -> bool:
+        """Only while `sid` still holds the seat; False when it no longer does."""
+        ...
+
+    async def release_seat(self, engagement_id: str, role: Role, sid: str) -> bool:
+        """Frees the seat only if `sid` still holds it (a replaced socket frees nothing)."""
+        ...
+
+    async def seats(self, engagement_id: str) -> dict[Role, SeatHolder]: ...
+
+    async def clear_seats(self) -> None:
+        """At start-up of a single-process backend: nobody is connected yet."""
+        ...
+
+
+class CallStore(Protocol):
+    async def open_call(self, engagement_id: str, kind: CallKind, now: float) -> CallRecord | None:
+        """Starts a call unless one is open; returns it, or None when one was open."""
+        ...
+
+    async def close_call(self, engagement_id: str, now: float) -> CallRecord | None:
+        """Ends the open call, if any, and returns it."""
+        ...
+
+    async def calls_of(self, engagement_id: str) -> list[CallRecord]:
+        """Oldest first."""
+        ...
+
+
+class Store(AccountStore, EngagementStore, SeatStore, CallStore, Protocol):
     """The whole storage surface the app depends on."""
 
     async def ping(self) -> None:

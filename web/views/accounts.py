@@ -5,9 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms import validation
+from rooms.accounts import SESSION_COOKIE
 from rooms.errors import Forbidden, InvalidInput, Throttled
 from server.keys import ACCOUNTS, SETTINGS
-from web.auth import SESSION_COOKIE, check_form_origin, current_coach, set_session_cookie
+from web.auth import check_form_origin, current_coach, set_session_cookie
 from web.forms import read_form, safe_next
 from web.render import render, translate_error
 

@@ -1,0 +1,131 @@
+"""Seats and the call log.
+
+SQLite serves one process, so a seat claim is a transaction under the store's lock; the
+rule itself is rooms.seats.claim, shared with every backend.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from rooms.calls import CallKind, CallRecord
+from rooms.models import Role
+from rooms.seats import SeatHolder, SeatState, claim
+from rooms.store.sqlite.base import SqliteBase
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS seats (
+    engagement_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    sid TEXT NOT NULL,
+    device TEXT NOT NULL,
+    state TEXT NOT NULL,
+    since REAL NOT NULL,
+    PRIMARY KEY (engagement_id, role)
+);
+CREATE TABLE IF NOT EXISTS calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    engagement_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    ended_at REAL
+);
+CREATE INDEX IF NOT EXISTS calls_engagement ON calls(engagement_id, started_at);
+"""
+
+
+def _holder(row: sqlite3.Row) -> SeatHolder:
+    return SeatHolder(row["sid"], row["device"], SeatState(row["state"]), row["since"])
+
+
+def _call(row: sqlite3.Row) -> CallRecord:
+    return CallRecord(
+        row["id"], row["engagement_id"], CallKind(row["kind"]), row["started_at"], row["ended_at"]
+    )
+
+
+class SeatsMixin(SqliteBase):
+    async def claim_seat(
+        self, engagement_id: str, role: Role, holder: SeatHolder, *, takeover: bool
+    ) -> SeatHolder | None:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "SELECT * FROM seats WHERE engagement_id = ? AND role = ?",
+                (engagement_id, role.value),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+            current = _holder(row) if row else None
+            claim(current, holder, takeover=takeover)
+            await db.execute(
+                "INSERT OR REPLACE INTO seats VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    engagement_id,
+                    role.value,
+                    holder.sid,
+                    holder.device,
+                    holder.state.value,
+                    holder.since,
+                ),
+            )
+        return current
+
+    async def set_seat_state(
+        self, engagement_id: str, role: Role, sid: str, state: SeatState
+    ) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE seats SET state = ? WHERE engagement_id = ? AND role = ? AND sid = ?",
+                (state.value, engagement_id, role.value, sid),
+            )
+            return cursor.rowcount == 1
+
+    async def release_seat(self, engagement_id: str, role: Role, sid: str) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM seats WHERE engagement_id = ? AND role = ? AND sid = ?",
+                (engagement_id, role.value, sid),
+            )
+            return cursor.rowcount == 1
+
+    async def seats(self, engagement_id: str) -> dict[Role, SeatHolder]:
+        rows = await self._all("SELECT * FROM seats WHERE engagement_id = ?", (engagement_id,))
+        return {Role(row["role"]): _holder(row) for row in rows}
+
+    async def clear_seats(self) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM seats")
+
+    async def open_call(self, engagement_id: str, kind: CallKind, now: float) -> CallRecord | None:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "SELECT 1 FROM calls WHERE engagement_id = ? AND ended_at IS NULL",
+                (engagement_id,),
+            )
+            if await cursor.fetchone():
+                return None
+            cursor = await db.execute(
+                "INSERT INTO calls (engagement_id, kind, started_at) VALUES (?, ?, ?) RETURNING *",
+                (engagement_id, kind.value, now),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return _call(row) if row else None
+
+    async def close_call(self, engagement_id: str, now: float) -> CallRecord | None:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE calls SET ended_at = ? WHERE engagement_id = ? AND ended_at IS NULL"
+                " RETURNING *",
+                (now, engagement_id),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return _call(row) if row else None
+
+    async def calls_of(self, engagement_id: str) -> list[CallRecord]:
+        rows = await self._all(
+            "SELECT * FROM calls WHERE engagement_id = ? ORDER BY started_at, id",
+            (engagement_id,),
+        )
+        return [_call(row) for row in rows]

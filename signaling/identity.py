@@ -1,0 +1,78 @@
+"""Who is connecting: a coach (session cookie + which engagement) or a client (invite token).
+
+Authentication happens once, at connect; a refused connection learns only a code and a
+sentence, never whether an engagement it may not see exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from rooms.accounts import SESSION_COOKIE, Accounts
+from rooms.engagements import Engagements
+from rooms.errors import NotFound, TandemError
+from rooms.models import Engagement, Role
+from rooms.store import Store
+
+
+class Unauthorized(TandemError):
+    code = "unauthorized"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    role: Role
+    engagement: Engagement
+
+    @property
+    def room(self) -> str:
+        return f"engagement:{self.engagement.id}"
+
+
+class Authenticator:
+    def __init__(self, accounts: Accounts, engagements: Engagements, store: Store) -> None:
+        self._accounts = accounts
+        self._engagements = engagements
+        self._store = store
+
+    async def identify(self, environ: dict[str, Any], auth: object) -> Identity:
+        if not isinstance(auth, dict):
+            raise Unauthorized("Open this page from your invite link or log in.")
+        invite, engagement_id = auth.get("invite"), auth.get("engagement")
+        if isinstance(invite, str):
+            return await self._client(invite)
+        if isinstance(engagement_id, str) and len(engagement_id) <= 64:
+            return await self._coach(environ, engagement_id)
+        raise Unauthorized("Open this page from your invite link or log in.")
+
+    async def _client(self, token: str) -> Identity:
+        found = await self._engagements.open_invite(token)
+        if found is None or found[1].value != "active":
+            raise Unauthorized("This invite link no longer works. Ask your coach for a new one.")
+        return Identity(Role.CLIENT, found[0])
+
+    async def _coach(self, environ: dict[str, Any], engagement_id: str) -> Identity:
+        token = _cookie(environ, SESSION_COOKIE)
+        session = await self._accounts.session(token) if token else None
+        if session is None:
+            raise Unauthorized("Your login has expired. Log in again.")
+        try:
+            engagement = await self._engagements.get(session.coach_id, engagement_id)
+        except NotFound as error:
+            raise Unauthorized("No such engagement.") from error
+        return Identity(Role.COACH, engagement)
+
+
+def _cookie(environ: dict[str, Any], name: str) -> str | None:
+    header = environ.get("HTTP_COOKIE", "")
+    if not isinstance(header, str) or len(header) > 8192:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel and len(morsel.value) <= 100 else None

@@ -1,0 +1,136 @@
+"""One parser per client event: an untrusted payload becomes a typed value or InvalidInput.
+
+Sizes follow what browsers produce with room to spare: an SDP is a few KB (64 KB cap), a
+trickled ICE candidate a few hundred bytes (2 KB cap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rooms.errors import InvalidInput
+from rooms.seats import parse_device
+
+MAX_SDP = 64 * 1024
+MAX_CANDIDATE = 2 * 1024
+DESCRIPTION_TYPES = ("offer", "answer", "rollback", "pranswer")
+
+
+def _mapping(payload: object) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise InvalidInput("Expected an object.")
+    return payload
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidInput("Expected true or false.", field=key)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    device: str
+    takeover: bool
+    practice: bool
+
+    @classmethod
+    def parse(cls, payload: object) -> JoinRequest:
+        data = _mapping(payload)
+        return cls(
+            parse_device(data.get("device")), _flag(data, "takeover"), _flag(data, "practice")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Description:
+    type: str
+    sdp: str
+
+    def to_wire(self) -> dict[str, object]:
+        return {"description": {"type": self.type, "sdp": self.sdp}}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    candidate: str
+    sdp_mid: str | None
+    sdp_mline_index: int | None
+    username_fragment: str | None
+
+    def to_wire(self) -> dict[str, object]:
+        return {
+            "candidate": {
+                "candidate": self.candidate,
+                "sdpMid": self.sdp_mid,
+                "sdpMLineIndex": self.sdp_mline_index,
+                "usernameFragment": self.username_fragment,
+            }
+        }
+
+
+def parse_signal(payload: object) -> Description | Candidate:
+    data = _mapping(payload)
+    if ("description" in data) == ("candidate" in data):
+        raise InvalidInput("Send exactly one of description or candidate.")
+    if "description" in data:
+        return _description(_mapping(data["description"]))
+    return _candidate(_mapping(data["candidate"]))
+
+
+def _description(data: dict[str, Any]) -> Description:
+    kind, sdp = data.get("type"), data.get("sdp", "")
+    if kind not in DESCRIPTION_TYPES:
+        raise InvalidInput("Unknown description type.", field="type")
+    if not isinstance(sdp, str):
+        raise InvalidInput("Expected text.", field="sdp")
+    if len(sdp) > MAX_SDP:
+        raise InvalidInput("The session description is too large.", field="sdp")
+    if kind in ("offer", "answer") and not sdp.startswith("v=0"):
+        raise InvalidInput("This is not a session description.", field="sdp")
+    return Description(kind, sdp)
+
+
+def _optional_text(data: dict[str, Any], key: str, limit: int) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidInput("Expected short text.", field=key)
+    return value
+
+
+def _candidate(data: dict[str, Any]) -> Candidate:
+    text = data.get("candidate")
+    if not isinstance(text, str):
+        raise InvalidInput("Expected text.", field="candidate")
+    if len(text) > MAX_CANDIDATE:
+        raise InvalidInput("The ICE candidate is too large.", field="candidate")
+    index = data.get("sdpMLineIndex")
+    if index is not None and (
+        isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < 64
+    ):
+        raise InvalidInput("Expected a small number.", field="sdpMLineIndex")
+    return Candidate(
+        text,
+        _optional_text(data, "sdpMid", 64),
+        index,
+        _optional_text(data, "usernameFragment", 256),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MediaState:
+    audio: bool
+    video: bool
+    screen: bool
+
+    @classmethod
+    def parse(cls, payload: object) -> MediaState:
+        data = _mapping(payload)
+        return cls(_flag(data, "audio"), _flag(data, "video"), _flag(data, "screen"))
+
+    def to_wire(self) -> dict[str, bool]:
+        return {"audio": self.audio, "video": self.video, "screen": self.screen}

@@ -68,3 +68,6 @@ async def recorders() -> AsyncIterator[list[Recorder]]:
     yield made
     for recorder in made:
         await recorder.close()
+
+
+pytest_plugins = ["tests.loopback"]

@@ -26,9 +26,7 @@ def text(value: object, field: str, *, max_len: int, required: bool = True) -> s
     if required and not cleaned:
         raise InvalidInput("This field is required.", field=field)
     if len(cleaned) > max_len:
-        raise InvalidInput(
-            "Use at most %(max)s characters.", field=field, params={"max": max_len}
-        )
+        raise InvalidInput("Use at most %(max)s characters.", field=field, params={"max": max_len})
     return cleaned
 
 
@@ -59,6 +57,6 @@ def integer_in(value: object, field: str, allowed: Iterable[int]) -> int:
     elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
         number = int(value.strip())
     if number is None or number not in options:
-        allowed = ", ".join(str(o) for o in options)
-        raise InvalidInput("Choose one of: %(options)s.", field=field, params={"options": allowed})
+        listed = ", ".join(str(o) for o in options)
+        raise InvalidInput("Choose one of: %(options)s.", field=field, params={"options": listed})
     return number

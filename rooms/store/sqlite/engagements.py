@@ -69,9 +69,7 @@ class EngagementsMixin(SqliteBase):
                     e.created_at,
                 ),
             )
-            await db.execute(
-                "INSERT INTO invites VALUES (?, ?)", (digest(e.invite_token), e.id)
-            )
+            await db.execute("INSERT INTO invites VALUES (?, ?)", (digest(e.invite_token), e.id))
 
     async def engagement(self, engagement_id: str) -> Engagement | None:
         row = await self._one("SELECT * FROM engagements WHERE id = ?", (engagement_id,))

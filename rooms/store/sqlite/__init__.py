@@ -10,14 +10,15 @@ from pathlib import Path
 
 import aiosqlite
 
-from rooms.store.sqlite import accounts, engagements
+from rooms.store.sqlite import accounts, engagements, timers
 from rooms.store.sqlite.accounts import AccountsMixin
 from rooms.store.sqlite.engagements import EngagementsMixin
+from rooms.store.sqlite.timers import TimersMixin
 
-SCHEMAS = (accounts.SCHEMA, engagements.SCHEMA)
+SCHEMAS = (accounts.SCHEMA, engagements.SCHEMA, timers.SCHEMA)
 
 
-class SqliteStore(AccountsMixin, EngagementsMixin):
+class SqliteStore(AccountsMixin, EngagementsMixin, TimersMixin):
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,8 +8,8 @@ loopback (scripts/test arranges that), so no ICE check can reach any other addre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import socket
+from collections.abc import Iterator
 
 import aioice.ice
 import pytest
@@ -27,7 +27,5 @@ def loopback_ice(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         f"WebRTC tests must run in a loopback-only network namespace, found {sorted(extra)}; "
         "run them through ./scripts/test (or make test)"
     )
-    monkeypatch.setattr(
-        aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-    )
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
     yield

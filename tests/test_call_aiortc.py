@@ -55,8 +55,9 @@ class Peer:
 
     async def accept(self, message: dict[str, Any]) -> None:
         description = message["description"]
-        await self.pc.setRemoteDescription(RTCSessionDescription(description["sdp"],
-                                                                 description["type"]))
+        await self.pc.setRemoteDescription(
+            RTCSessionDescription(description["sdp"], description["type"])
+        )
 
     async def close(self) -> None:
         await self.pc.close()

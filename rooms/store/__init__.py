@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from rooms.errors import InvalidInput
-from rooms.store.protocol import AccountStore, EngagementStore, Store
+from rooms.store.protocol import AccountStore, EngagementStore, Store, TimerStore
 
-__all__ = ["AccountStore", "EngagementStore", "Store", "open_store", "store_url"]
+__all__ = ["AccountStore", "EngagementStore", "Store", "TimerStore", "open_store", "store_url"]
 
 
 def store_url(redis_url: str | None, data_dir: Path) -> str:

@@ -14,6 +14,7 @@ from typing import Protocol
 from rooms.calls import CallKind, CallRecord
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
 from rooms.seats import SeatHolder, SeatState
+from rooms.timer import Agenda, TimerState
 
 
 class AccountStore(Protocol):
@@ -111,7 +112,31 @@ class CallStore(Protocol):
         ...
 
 
-class Store(AccountStore, EngagementStore, SeatStore, CallStore, Protocol):
+class TimerStore(Protocol):
+    """One timer and one agenda per engagement.
+
+    The timer row holds the current (or last) session's timestamps; it is only ever
+    replaced by compare-and-set on `version`, so two processes acting on the same button
+    press cannot both win. The agenda is the engagement's standing plan; a running timer
+    keeps its own copy of the phases, so editing the agenda never shifts a session.
+    """
+
+    async def timer_get(self, engagement_id: str) -> TimerState | None: ...
+
+    async def timer_put(self, engagement_id: str, state: TimerState, expected_version: int) -> bool:
+        """Stores `state` only if the stored version is still `expected_version` (0: no
+        timer stored yet) and returns whether it did. `state.version` must be
+        `expected_version + 1`, which every transition guarantees."""
+        ...
+
+    async def agenda_get(self, engagement_id: str) -> Agenda | None:
+        """None when the coach never set one; callers fall back to DEFAULT_AGENDA."""
+        ...
+
+    async def agenda_put(self, engagement_id: str, agenda: Agenda) -> None: ...
+
+
+class Store(AccountStore, EngagementStore, SeatStore, CallStore, TimerStore, Protocol):
     """The whole storage surface the app depends on."""
 
     async def ping(self) -> None:

@@ -31,17 +31,19 @@ class SeatState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SeatHolder:
+    """`device` identifies the browser (shared by its tabs); `session` one page load, so
+    the other side knows when to start a fresh peer connection."""
+
     sid: str
     device: str
     state: SeatState
     since: float
+    session: str
 
 
-def parse_device(value: object) -> str:
+def parse_key(value: object, field: str) -> str:
     if not isinstance(value, str) or not DEVICE_KEY.match(value):
-        raise InvalidInput(
-            "A device key of 16 to 64 letters, digits, - or _ is required.", field="device"
-        )
+        raise InvalidInput("A key of 16 to 64 letters, digits, - or _ is required.", field=field)
     return value
 
 

@@ -75,7 +75,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         member = self._member(sid)
         request = JoinRequest.parse(payload)
         identity = member.identity
-        holder = SeatHolder(sid, request.device, SeatState.HERE, self._clock())
+        holder = SeatHolder(sid, request.device, SeatState.HERE, self._clock(), request.session)
         engagement_id = identity.engagement.id
         previous = await self._store.claim_seat(
             engagement_id, identity.role, holder, takeover=request.takeover
@@ -223,9 +223,14 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             for m in self._members.values()
         )
 
-    async def _presence(self, engagement_id: str) -> dict[str, str]:
+    async def _presence(self, engagement_id: str) -> dict[str, object]:
+        """{"coach": "here", "client": "away", "sessions": {"coach": "<page session>"}}"""
         seats = await self._store.seats(engagement_id)
-        return {role.value: seats[role].state.value if role in seats else "away" for role in Role}
+        presence: dict[str, object] = {
+            role.value: seats[role].state.value if role in seats else "away" for role in Role
+        }
+        presence["sessions"] = {role.value: holder.session for role, holder in seats.items()}
+        return presence
 
     async def _broadcast_presence(self, identity: Identity) -> None:
         presence = await self._presence(identity.engagement.id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rooms.errors import InvalidInput
-from rooms.seats import parse_device
+from rooms.seats import parse_key
 
 MAX_SDP = 64 * 1024
 MAX_CANDIDATE = 2 * 1024
@@ -33,15 +33,16 @@ def _flag(data: dict[str, Any], key: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class JoinRequest:
     device: str
+    session: str
     takeover: bool
     practice: bool
 
     @classmethod
     def parse(cls, payload: object) -> JoinRequest:
         data = _mapping(payload)
-        return cls(
-            parse_device(data.get("device")), _flag(data, "takeover"), _flag(data, "practice")
-        )
+        device = parse_key(data.get("device"), "device")
+        session = parse_key(data.get("session", device), "session")
+        return cls(device, session, _flag(data, "takeover"), _flag(data, "practice"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,11 @@ async def test_coach_and_client_join_see_each_other_and_signal(
     recorders += [c, k]
     first = await joined(k)
     assert first["role"] == "client" and first["polite"] is True
-    assert first["presence"] == {"coach": "away", "client": "here"}
+    assert first["presence"] == {
+        "coach": "away",
+        "client": "here",
+        "sessions": {"client": k.device},  # no session given: the device key stands in
+    }
     assert (await joined(c))["polite"] is False
     assert await k.until("presence", lambda p: p["coach"] == "here")
 

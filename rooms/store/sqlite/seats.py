@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS seats (
     device TEXT NOT NULL,
     state TEXT NOT NULL,
     since REAL NOT NULL,
+    session TEXT NOT NULL,
     PRIMARY KEY (engagement_id, role)
 );
 CREATE TABLE IF NOT EXISTS calls (
@@ -35,7 +36,9 @@ CREATE INDEX IF NOT EXISTS calls_engagement ON calls(engagement_id, started_at);
 
 
 def _holder(row: sqlite3.Row) -> SeatHolder:
-    return SeatHolder(row["sid"], row["device"], SeatState(row["state"]), row["since"])
+    return SeatHolder(
+        row["sid"], row["device"], SeatState(row["state"]), row["since"], row["session"]
+    )
 
 
 def _call(row: sqlite3.Row) -> CallRecord:
@@ -58,7 +61,7 @@ class SeatsMixin(SqliteBase):
             current = _holder(row) if row else None
             claim(current, holder, takeover=takeover)
             await db.execute(
-                "INSERT OR REPLACE INTO seats VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO seats VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     engagement_id,
                     role.value,
@@ -66,6 +69,7 @@ class SeatsMixin(SqliteBase):
                     holder.device,
                     holder.state.value,
                     holder.since,
+                    holder.session,
                 ),
             )
         return current

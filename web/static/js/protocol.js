@@ -1,0 +1,27 @@
+// Socket.IO event names and error codes. Mirrors signaling/protocol.py exactly;
+// tests/test_protocol_sync.py fails when the two differ.
+
+export const ROOM_NAMESPACE = "/room";
+
+export const Event = Object.freeze({
+  JOIN: "join",
+  SIGNAL: "signal",
+  MEDIA: "media",
+  LEAVE: "leave",
+  PRESENCE: "presence",
+  PEER_MEDIA: "peer-media",
+  REPLACED: "replaced",
+});
+
+export const ErrorCode = Object.freeze({
+  INVALID: "invalid",
+  NOT_FOUND: "not-found",
+  FORBIDDEN: "forbidden",
+  CONFLICT: "conflict",
+  ROOM_FULL: "room-full",
+  THROTTLED: "throttled",
+  NOT_JOINED: "not-joined",
+  UNAVAILABLE: "unavailable",
+  UNAUTHORIZED: "unauthorized",
+  INTERNAL: "internal",
+});

@@ -23,15 +23,19 @@ import fractions
 import logging
 import queue
 import time
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError
 from av.packet import Packet
 from av.stream import Stream
 
-# No stream: these packets come off the wire, not out of a container.
-WirePacket = Packet[Stream]
+# No stream: these packets come off the wire, not out of a container. av's stubs make
+# Packet generic, but the runtime class cannot be subscripted.
+if TYPE_CHECKING:
+    WirePacket: TypeAlias = Packet[Stream]
+else:
+    WirePacket = Packet
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from types import TracebackType
+from typing import NamedTuple
 
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
 from aiortc import sdp as aiortc_sdp
@@ -45,8 +46,7 @@ class EchoSession:
     mode: EchoMode
 
 
-@dataclass(frozen=True)
-class EchoResources:
+class EchoResources(NamedTuple):
     """Live counts, for tests and health checks: all zero once everything is released."""
 
     sessions: int

@@ -215,7 +215,7 @@ async def test_capacity_is_capped_with_a_retry_hint(make_service) -> None:
         with pytest.raises(NotFound):
             await service.stats(first.session_id)
         third = await service.open(offer, "offer")
-        assert third.session_id and service.resources().sessions == 2
+        assert third.mode == EchoMode.PASSTHROUGH and service.resources().sessions == 2
     finally:
         await asyncio.gather(*(client.close() for client in clients))
 

@@ -70,6 +70,11 @@ class _Live:
         self.clock_rates: dict[str, int] = {}
         self.supervisor: asyncio.Task[None] | None = None
 
+    @property
+    def mode(self) -> EchoMode:
+        # Passthrough falls back to relay per track if aiortc's internals ever change.
+        return EchoMode.PASSTHROUGH if self.passthroughs else EchoMode.RELAY
+
     def end(self, reason: str) -> None:
         if not self.ended.is_set():
             self.reason = reason
@@ -133,8 +138,8 @@ class EchoService:
             self._opening -= 1
         self._sessions[live.id] = live
         live.supervisor = self._spawn(self._supervise(live))
-        logger.info("echo session %s opened (%s)", live.id, self.config.mode)
-        return EchoSession(live.id, answer_sdp, "answer", self.config.mode)
+        logger.info("echo session %s opened (%s)", live.id, live.mode)
+        return EchoSession(live.id, answer_sdp, "answer", live.mode)
 
     async def close(self, session_id: str) -> bool:
         """Idempotent: False if the session was already gone (e.g. timed out)."""
@@ -154,7 +159,7 @@ class EchoService:
         summary = summarize(await live.pc.getStats(), live.clock_rates)
         summary.update(
             session_id=live.id,
-            mode=str(self.config.mode) if live.passthroughs else str(EchoMode.RELAY),
+            mode=str(live.mode),
             connection_state=live.pc.connectionState,
             age_seconds=round(now - live.opened_at, 1),
             seconds_left=round(max(0.0, live.deadline - now), 1),

@@ -8,6 +8,7 @@
     ├── RoomFull              both seats are taken ("room-full")
     ├── Throttled             too many attempts; retry later ("throttled")
     ├── NotSeated             this connection holds no seat (left or replaced) ("not-joined")
+    ├── Busy                  a shared capacity (e.g. echo peers) is exhausted; retry later ("busy")
     └── StoreUnavailable      the backing store cannot be reached ("unavailable")
 
 Handlers map these to HTTP statuses or Socket.IO error acks in one place each, so a new
@@ -68,6 +69,18 @@ class Throttled(TandemError):
 
 class NotSeated(TandemError):
     code = "not-joined"
+
+
+class Busy(TandemError):
+    """Not the caller's fault (unlike Throttled): the server is at capacity for everyone.
+
+    `retry_after` is a hint in seconds for when capacity is expected to free up."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class StoreUnavailable(TandemError):

@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from rooms.errors import (
+    Busy,
     Conflict,
     Forbidden,
     InvalidInput,
@@ -60,6 +61,7 @@ STATUS = {
     RoomFull: 409,
     Throttled: 429,
     StoreUnavailable: 503,
+    Busy: 503,
 }
 
 

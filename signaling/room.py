@@ -39,6 +39,7 @@ class Member:
     identity: Identity
     bucket: TokenBucket
     seated: bool = False
+    session: str = ""
     practice: bool = False
     leaving: bool = False
 
@@ -82,6 +83,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         )
         self._cancel_grace(engagement_id, identity.role)
         member.seated, member.practice = True, request.practice
+        member.session = request.session
         await self.enter_room(sid, identity.room)
         if previous is not None and previous.sid != sid:
             await self._replace(previous.sid, identity)
@@ -99,15 +101,15 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     @acked
     async def on_signal(self, sid: str, payload: object = None) -> Ack:
         member = self._seated(sid)
-        message = parse_signal(payload)
-        if isinstance(message, Description):
+        signal = parse_signal(payload)
+        if isinstance(signal.message, Description):
             negotiation = self._negotiations.setdefault(
                 member.identity.engagement.id, Negotiation()
             )
-            negotiation.on_description(member.identity.role, message.type)
+            negotiation.on_description(member.identity.role, signal.message.type)
         await self.emit(
             Event.SIGNAL,
-            {"from": member.identity.role.value, **message.to_wire()},
+            {"from": member.identity.role.value, "session": member.session, **signal.to_wire()},
             room=member.identity.room,
             skip_sid=sid,
         )

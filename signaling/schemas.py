@@ -72,13 +72,26 @@ class Candidate:
         }
 
 
-def parse_signal(payload: object) -> Description | Candidate:
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """`to` names the page session the sender is negotiating with, so a message meant for
+    a page that has since reloaded is dropped by the page that replaced it."""
+
+    message: Description | Candidate
+    to: str | None
+
+    def to_wire(self) -> dict[str, object]:
+        return {**self.message.to_wire(), "to": self.to}
+
+
+def parse_signal(payload: object) -> Signal:
     data = _mapping(payload)
     if ("description" in data) == ("candidate" in data):
         raise InvalidInput("Send exactly one of description or candidate.")
+    to = parse_key(data["to"], "to") if data.get("to") is not None else None
     if "description" in data:
-        return _description(_mapping(data["description"]))
-    return _candidate(_mapping(data["candidate"]))
+        return Signal(_description(_mapping(data["description"])), to)
+    return Signal(_candidate(_mapping(data["candidate"])), to)
 
 
 def _description(data: dict[str, Any]) -> Description:

@@ -52,7 +52,7 @@ async def test_coach_and_client_join_see_each_other_and_signal(
 
     assert (await c.call("signal", OFFER))["ok"] is True
     relayed = await k.next("signal")
-    assert relayed == {"from": "coach", **OFFER}
+    assert relayed == {"from": "coach", "session": c.device, "to": None, **OFFER}
     assert (await k.call("signal", ANSWER))["ok"] is True
     assert (await c.next("signal"))["description"]["type"] == "answer"
     assert (await k.call("signal", CANDIDATE))["ok"] is True

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import accounts, client, engagements, pages
+from web.views import accounts, client, engagements, pages, room
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -29,7 +29,9 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.get("/engagements/{id}", engagements.detail),
             web.post("/engagements/{id}/invite/rotate", engagements.rotate_invite),
             web.post("/engagements/{id}/invite/revoke", engagements.revoke_invite),
+            web.get("/engagements/{id}/room", room.coach_room),
             web.get("/i/{token}", client.invite_home),
+            web.get("/i/{token}/room", room.client_room),
             web.static("/static", STATIC_DIR),
         ]
     )

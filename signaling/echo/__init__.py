@@ -6,4 +6,4 @@ Transport-agnostic on purpose: the Socket.IO layer calls `EchoService` and owns 
 from signaling.echo.config import EchoConfig, EchoMode
 from signaling.echo.service import EchoResources, EchoService, EchoSession
 
-__all__ = ["EchoConfig", "EchoMode", "EchoResources", "EchoService", "EchoSession"]
+__all__ = ("EchoConfig", "EchoMode", "EchoResources", "EchoService", "EchoSession")

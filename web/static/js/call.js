@@ -15,7 +15,12 @@ export class Call {
     this.onTrack = onTrack ?? (() => {});
     this.onState = onState ?? (() => {});
     this.log = log ?? (() => {});
-    this.timers = timers ?? { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+    // Wrapped, not passed bare: browsers throw "Illegal invocation" when a native timer
+    // function is called with another `this`.
+    this.timers = timers ?? {
+      setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+      clearTimeout: (id) => globalThis.clearTimeout(id),
+    };
     this.senders = { audio: null, video: null };
   }
 

@@ -1,0 +1,360 @@
+// The room page: camera preview, join, the call, controls, presence and quality.
+// Negotiation lives in call.js and quality maths in quality.js; this module only wires DOM.
+
+import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { Call } from "./call.js";
+import { ErrorCode, Event, ROOM_NAMESPACE } from "./protocol.js";
+import { summarize } from "./quality.js";
+
+const root = document.getElementById("room");
+const $ = (id) => document.getElementById(id);
+const text = Object.fromEntries(
+  [...document.querySelectorAll("#strings [data-key]")].map((el) => [el.dataset.key, el.textContent]),
+);
+const role = root.dataset.role;
+const peerRole = role === "coach" ? "client" : "coach";
+const remoteVideo = $("remote-video");
+const localVideo = $("local-video");
+
+function randomKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// One key per browser, shared by its tabs: a reload or a second tab takes over its own
+// seat instead of being refused as a third person.
+function deviceKey() {
+  let key = localStorage.getItem("tandem.device");
+  if (!key) {
+    key = randomKey();
+    localStorage.setItem("tandem.device", key);
+  }
+  return key;
+}
+
+const state = {
+  device: deviceKey(),
+  session: randomKey(), // this page load
+  socket: null,
+  call: null,
+  stream: null,
+  iceServers: [],
+  peerSession: null,
+  joined: false,
+  takeover: false,
+  left: false,
+  muted: false,
+  cameraOff: false,
+  screenTrack: null,
+  statsTimer: null,
+  lastReport: null,
+  lastReportAt: 0,
+};
+const joinedFlag = `tandem.joined.${root.dataset.engagement || root.dataset.invite.slice(0, 12)}`;
+
+function setStatus(key) {
+  $("status").textContent = text[key] ?? key;
+  $("status-dot").dataset.state = key;
+}
+
+function setOverlay(key) {
+  const overlay = $("peer-overlay");
+  overlay.hidden = !key;
+  overlay.textContent = key ? text[key] : "";
+  overlay.dataset.state = key || "none";
+}
+
+function showError(key) {
+  const box = $("error");
+  box.hidden = !key;
+  box.textContent = key ? text[key] ?? text["error-generic"] : "";
+  box.dataset.code = key || "";
+}
+
+async function startPreview(audioOnly) {
+  if (!window.RTCPeerConnection || !navigator.mediaDevices?.getUserMedia) {
+    showError("error-unsupported");
+    return false;
+  }
+  try {
+    const video = audioOnly ? false : { width: { ideal: 1280 }, height: { ideal: 720 } };
+    state.stream?.getTracks().forEach((t) => t.stop());
+    state.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+    localVideo.srcObject = state.stream;
+    localVideo.hidden = audioOnly;
+    showError(null);
+    await fillDevices();
+    return true;
+  } catch {
+    showError("error-media");
+    return false;
+  }
+}
+
+function connect() {
+  const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
+  const socket = io(ROOM_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
+  state.socket = socket;
+  setStatus("connecting");
+  socket.on("connect", () => join(state.takeover));
+  socket.on("connect_error", (error) => {
+    if (error?.data?.error === ErrorCode.UNAUTHORIZED) {
+      showError("error-unauthorized");
+      socket.disconnect();
+    } else {
+      setStatus("reconnecting");
+    }
+  });
+  socket.on("disconnect", () => {
+    if (!state.left) setStatus("reconnecting");
+  });
+  socket.on(Event.PRESENCE, onPresence);
+  socket.on(Event.SIGNAL, (message) => {
+    // Only messages between this page and the peer's current page: anything from or for
+    // an earlier page load (a reload on either side) would corrupt the new negotiation.
+    if (message.session !== state.peerSession) return;
+    if (message.to && message.to !== state.session) return;
+    state.call?.receive(message).catch(() => {});
+  });
+  socket.on(Event.PEER_MEDIA, onPeerMedia);
+  socket.on(Event.REPLACED, () => {
+    state.left = true;
+    closeCall();
+    showError("error-replaced");
+    setStatus("idle");
+    $("controls").hidden = true;
+  });
+}
+
+async function join(takeover) {
+  const ack = await state.socket
+    .timeout(10000)
+    .emitWithAck(Event.JOIN, { device: state.device, session: state.session, takeover })
+    .catch(() => ({ ok: false, error: "timeout" }));
+  if (!ack.ok) {
+    if (ack.error === ErrorCode.ROOM_FULL) {
+      showError("error-room-full");
+      $("recover").hidden = false;
+      state.socket.disconnect();
+    } else if (ack.error !== "timeout") {
+      showError("error-generic");
+    }
+    return;
+  }
+  state.joined = true;
+  state.takeover = false;
+  state.iceServers = ack.iceServers;
+  sessionStorage.setItem(joinedFlag, "1");
+  showError(null);
+  $("recover").hidden = true;
+  $("prejoin").hidden = true;
+  $("controls").hidden = false;
+  setStatus("connected");
+  sendMediaState();
+  onPresence(ack.presence);
+}
+
+function onPresence(presence) {
+  if (!state.joined) return;
+  const peer = presence[peerRole];
+  const session = presence.sessions?.[peerRole] ?? null;
+  if (peer === "here" || peer === "reconnecting") {
+    if (session !== state.peerSession) {
+      state.peerSession = session;
+      openCall();
+    }
+    const connected = state.call?.pc?.connectionState === "connected";
+    setOverlay(peer === "reconnecting" ? "peer-reconnecting" : connected ? null : "peer-connecting");
+  } else {
+    const wasHere = state.peerSession !== null;
+    state.peerSession = null;
+    closeCall();
+    setOverlay(wasHere ? "peer-left" : "peer-waiting");
+    for (const id of ["peer-muted", "peer-camera-off", "peer-sharing"]) $(id).hidden = true;
+  }
+}
+
+function openCall() {
+  closeCall();
+  const call = new Call({
+    polite: role === "client",
+    makePeerConnection: (config) => new RTCPeerConnection(config),
+    send: (message) => state.socket.emit(Event.SIGNAL, { ...message, to: state.peerSession }),
+    onTrack: ({ track, streams }) => {
+      remoteVideo.srcObject = streams[0] ?? new MediaStream([track]);
+      remoteVideo.play().catch(() => {});
+    },
+    onState: (connection) => {
+      if (call !== state.call) return;
+      if (connection === "connected") {
+        setStatus("connected");
+        setOverlay(null);
+      } else if (connection === "failed" || connection === "disconnected") {
+        setStatus("reconnecting");
+      }
+    },
+  });
+  state.call = call;
+  call.open(state.iceServers, state.stream);
+  if (state.screenTrack) call.replaceTrack("video", state.screenTrack, state.stream);
+  state.statsTimer = setInterval(updateQuality, 2000);
+}
+
+function closeCall() {
+  clearInterval(state.statsTimer);
+  state.call?.close();
+  state.call = null;
+  state.lastReport = null;
+  remoteVideo.srcObject = null;
+  $("quality").hidden = true;
+}
+
+async function updateQuality() {
+  const pc = state.call?.pc;
+  if (!pc) return;
+  const report = await pc.getStats();
+  const now = performance.now();
+  const summary = summarize(state.lastReport, report, (now - state.lastReportAt) / 1000);
+  state.lastReport = report;
+  state.lastReportAt = now;
+  const quality = $("quality");
+  quality.hidden = false;
+  const rtt = summary.rttMs == null ? "–" : `${summary.rttMs} ms`;
+  quality.textContent = `${text[`quality-${summary.level}`]} · ${rtt} · ${summary.lossPct} % · ${summary.kbps} kbit/s`;
+  quality.dataset.level = summary.level;
+  quality.dataset.framesDecoded = String(summary.framesDecoded);
+}
+
+function sendMediaState() {
+  const audio = state.stream?.getAudioTracks()[0];
+  const video = state.stream?.getVideoTracks()[0];
+  state.socket?.emit(Event.MEDIA, {
+    audio: Boolean(audio && audio.enabled),
+    video: Boolean((video && video.enabled) || state.screenTrack),
+    screen: Boolean(state.screenTrack),
+  });
+}
+
+function onPeerMedia(media) {
+  $("peer-muted").hidden = media.audio;
+  $("peer-camera-off").hidden = media.video;
+  $("peer-sharing").hidden = !media.screen;
+}
+
+function toggle(button, on, offKey, onKey) {
+  button.setAttribute("aria-pressed", String(on));
+  button.textContent = text[on ? onKey : offKey];
+}
+
+$("mute").addEventListener("click", () => {
+  state.muted = !state.muted;
+  state.stream?.getAudioTracks().forEach((t) => { t.enabled = !state.muted; });
+  toggle($("mute"), state.muted, "mute", "unmute");
+  sendMediaState();
+});
+
+$("camera").addEventListener("click", () => {
+  state.cameraOff = !state.cameraOff;
+  state.stream?.getVideoTracks().forEach((t) => { t.enabled = !state.cameraOff; });
+  toggle($("camera"), state.cameraOff, "camera-off", "camera-on");
+  sendMediaState();
+});
+
+async function stopSharing() {
+  state.screenTrack?.stop();
+  state.screenTrack = null;
+  await state.call?.replaceTrack("video", state.stream?.getVideoTracks()[0] ?? null, state.stream);
+  toggle($("screen"), false, "share", "stop-share");
+  sendMediaState();
+}
+
+$("screen").addEventListener("click", async () => {
+  if (state.screenTrack) return stopSharing();
+  try {
+    const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
+    state.screenTrack = display.getVideoTracks()[0];
+    state.screenTrack.addEventListener("ended", stopSharing);
+    await state.call?.replaceTrack("video", state.screenTrack, state.stream);
+    toggle($("screen"), true, "share", "stop-share");
+    sendMediaState();
+  } catch {
+    // the person cancelled the picker: nothing to do
+  }
+});
+
+$("leave").addEventListener("click", async () => {
+  state.left = true;
+  sessionStorage.removeItem(joinedFlag);
+  await state.socket?.timeout(3000).emitWithAck(Event.LEAVE, {}).catch(() => {});
+  state.socket?.disconnect();
+  closeCall();
+  state.stream?.getTracks().forEach((t) => t.stop());
+  $("controls").hidden = true;
+  setOverlay(null);
+  setStatus("left");
+});
+
+$("devices-toggle").addEventListener("click", () => {
+  const panel = $("devices");
+  panel.hidden = !panel.hidden;
+  $("devices-toggle").setAttribute("aria-expanded", String(!panel.hidden));
+});
+
+async function fillDevices() {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  const fill = (select, kind, current) => {
+    select.replaceChildren(
+      ...devices.filter((d) => d.kind === kind).map((d, i) => {
+        const option = new Option(d.label || `${kind} ${i + 1}`, d.deviceId);
+        option.selected = d.deviceId === current;
+        return option;
+      }),
+    );
+  };
+  fill($("camera-select"), "videoinput", state.stream?.getVideoTracks()[0]?.getSettings().deviceId);
+  fill($("mic-select"), "audioinput", state.stream?.getAudioTracks()[0]?.getSettings().deviceId);
+  fill($("speaker-select"), "audiooutput", "default");
+  $("speaker-select").disabled = typeof remoteVideo.setSinkId !== "function";
+}
+
+async function switchDevice(kind, deviceId) {
+  const constraints = kind === "video" ? { video: { deviceId: { exact: deviceId } } } : { audio: { deviceId: { exact: deviceId } } };
+  try {
+    const fresh = await navigator.mediaDevices.getUserMedia(constraints);
+    const track = fresh.getTracks()[0];
+    const old = kind === "video" ? state.stream.getVideoTracks()[0] : state.stream.getAudioTracks()[0];
+    if (old) {
+      state.stream.removeTrack(old);
+      old.stop();
+    }
+    state.stream.addTrack(track);
+    track.enabled = kind === "video" ? !state.cameraOff : !state.muted;
+    if (!(kind === "video" && state.screenTrack)) await state.call?.replaceTrack(kind, track, state.stream);
+  } catch {
+    showError("error-media");
+  }
+}
+
+$("camera-select").addEventListener("change", (e) => switchDevice("video", e.target.value));
+$("mic-select").addEventListener("change", (e) => switchDevice("audio", e.target.value));
+$("speaker-select").addEventListener("change", (e) => remoteVideo.setSinkId?.(e.target.value).catch(() => {}));
+
+$("join").addEventListener("click", async () => {
+  $("join").disabled = true;
+  if (await startPreview($("audio-only").checked)) connect();
+  $("join").disabled = false;
+});
+$("audio-only").addEventListener("change", (e) => startPreview(e.target.checked));
+$("takeover").addEventListener("click", () => {
+  state.takeover = true; // the next join asks for the seat even from another device
+  state.socket.connect();
+});
+$("retry").addEventListener("click", () => window.location.reload());
+window.addEventListener("online", () => state.call?.restartIce());
+
+// A reload during a call goes straight back in: no click, and the other side waits.
+(async () => {
+  setOverlay(null);
+  const ok = await startPreview(false);
+  if (ok && sessionStorage.getItem(joinedFlag)) connect();
+})();

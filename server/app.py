@@ -16,11 +16,13 @@ from rooms.accounts import AccountPolicy, Accounts
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.store import open_store, store_url
+from rooms.timer_service import Timers
 from rooms.turn import IceConfig
 from server.config import Settings
 from server.keys import ACCOUNTS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
 from signaling.identity import Authenticator
 from signaling.room import RoomNamespace, RoomPolicy
+from signaling.timer import TimerNamespace
 from web.auth import auth_middleware
 from web.i18n import Catalogs
 from web.render import make_environment
@@ -91,5 +93,7 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
     room = RoomNamespace(authenticator, store, app[CLOCK], policy)
     app[SIO].register_namespace(room)
+    timers = Timers(store, app[CLOCK])
+    app[SIO].register_namespace(TimerNamespace(authenticator, timers, store, app[CLOCK]))
     yield
     await room.close()

@@ -34,3 +34,20 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
     UNAUTHORIZED = "unauthorized"
     INTERNAL = "internal"
+
+
+# The shared session timer (signaling/timer.py, docs/timer.md). Its own namespace, so a
+# page can show the clock without holding a seat in the video room.
+TIMER_NAMESPACE = "/timer"
+
+
+class TimerEvent(StrEnum):
+    # client -> server
+    JOIN = "timer:join"
+    COMMAND = "timer:command"
+    PING = "timer:ping"
+    AGENDA = "timer:agenda"
+    AGENDA_SET = "timer:agenda-set"
+    # server -> client
+    STATE = "timer:state"
+    AGENDA_UPDATED = "timer:agenda-updated"

@@ -25,3 +25,16 @@ export const ErrorCode = Object.freeze({
   UNAUTHORIZED: "unauthorized",
   INTERNAL: "internal",
 });
+
+// The shared session timer: signaling/protocol.py TIMER_NAMESPACE and TimerEvent.
+export const TIMER_NAMESPACE = "/timer";
+
+export const TimerEvent = Object.freeze({
+  JOIN: "timer:join",
+  COMMAND: "timer:command",
+  PING: "timer:ping",
+  AGENDA: "timer:agenda",
+  AGENDA_SET: "timer:agenda-set",
+  STATE: "timer:state",
+  AGENDA_UPDATED: "timer:agenda-updated",
+});

@@ -21,12 +21,13 @@ export class Call {
   #pending = [];
   #answered = false;
 
-  constructor({ polite, makePeerConnection, send, onTrack, onState, log, timers }) {
+  constructor({ polite, makePeerConnection, send, onTrack, onState, onSignaling, log, timers }) {
     this.polite = polite;
     this.makePeerConnection = makePeerConnection;
     this.send = send;
     this.onTrack = onTrack ?? (() => {});
     this.onState = onState ?? (() => {});
+    this.onSignaling = onSignaling ?? (() => {});
     this.log = log ?? (() => {});
     // Wrapped, not passed bare: browsers throw "Illegal invocation" when a native timer
     // function is called with another `this`.
@@ -59,6 +60,7 @@ export class Call {
       if (candidate) this.send({ candidate: candidate.toJSON ? candidate.toJSON() : candidate });
     };
     pc.ontrack = (event) => this.onTrack(event);
+    pc.onsignalingstatechange = () => this.onSignaling(pc.signalingState);
     pc.onicegatheringstatechange = () => this.log("gathering", pc.iceGatheringState);
     pc.oniceconnectionstatechange = () => this.#iceState(pc);
     pc.onconnectionstatechange = () => {
@@ -186,6 +188,7 @@ export class Call {
       this.#pc.ontrack = null;
       this.#pc.oniceconnectionstatechange = null;
       this.#pc.onconnectionstatechange = null;
+      this.#pc.onsignalingstatechange = null;
       this.#pc.close();
     }
     this.#pc = null;

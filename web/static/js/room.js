@@ -203,9 +203,17 @@ function openCall() {
       remoteVideo.srcObject = streams[0] ?? new MediaStream([track]);
       remoteVideo.play().catch(() => {});
     },
+    onSignaling: (signaling) => {
+      if (call !== state.call) return;
+      // Exposed for tests and support: how far negotiation got, and how many completed.
+      const status = $("status");
+      status.dataset.negotiation = signaling;
+      if (signaling === "stable") status.dataset.negotiations = String(Number(status.dataset.negotiations ?? 0) + 1);
+    },
     onState: (connection) => {
       if (call !== state.call) return;
       console.info("connection", connection);
+      $("status").dataset.connection = connection;
       if (connection === "connected") {
         setStatus("connected");
         setOverlay(null);

@@ -34,3 +34,18 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
     UNAUTHORIZED = "unauthorized"
     INTERNAL = "internal"
+    BUSY = "busy"
+
+
+TECHCHECK_NAMESPACE = "/techcheck"
+
+
+class TechCheckEvent(StrEnum):
+    """Client -> server only; every answer comes back as the event's ack (docs/techcheck.md)."""
+
+    ECHO_ICE = "echo:ice"
+    ECHO_OFFER = "echo:offer"
+    ECHO_STATS = "echo:stats"
+    ECHO_STOP = "echo:stop"
+    REPORT_SAVE = "report:save"
+    REPORT_LATEST = "report:latest"

@@ -24,4 +24,16 @@ export const ErrorCode = Object.freeze({
   UNAVAILABLE: "unavailable",
   UNAUTHORIZED: "unauthorized",
   INTERNAL: "internal",
+  BUSY: "busy",
+});
+
+export const TECHCHECK_NAMESPACE = "/techcheck";
+
+export const TechCheckEvent = Object.freeze({
+  ECHO_ICE: "echo:ice",
+  ECHO_OFFER: "echo:offer",
+  ECHO_STATS: "echo:stats",
+  ECHO_STOP: "echo:stop",
+  REPORT_SAVE: "report:save",
+  REPORT_LATEST: "report:latest",
 });

@@ -59,7 +59,7 @@ def test_all_steps_passing_with_good_figures_is_ready() -> None:
         ({"steps": {"microphone": "attention"}}, (Readiness.ADVICE, ("microphone-attention",))),
         ({"network": {"rtt_ms": 450}}, (Readiness.ADVICE, ("rtt_ms",))),
         ({"network": {"jitter_ms": 31}}, (Readiness.ADVICE, ("jitter_ms",))),
-        ({"network": {"bitrate_up_kbps": 150}}, (Readiness.ADVICE, ("bitrate_up_kbps",))),
+        ({"network": {"bitrate_up_kbps": 120}}, (Readiness.ADVICE, ("bitrate_up_kbps",))),
         ({"network": {"packet_loss_pct": 12}}, (Readiness.NOT_READY, ("packet_loss_pct",))),
         ({"network": {"bitrate_down_kbps": 30}}, (Readiness.NOT_READY, ("bitrate_down_kbps",))),
         ({"steps": {"speakers": "fail"}}, (Readiness.NOT_READY, ("speakers-fail",))),
@@ -78,7 +78,7 @@ def test_verdict_follows_the_documented_rules(
 
 
 def test_boundaries_are_inclusive_of_the_good_side() -> None:
-    assert verdict(network={"rtt_ms": 300, "bitrate_up_kbps": 200}) == (Readiness.READY, ())
+    assert verdict(network={"rtt_ms": 300, "bitrate_up_kbps": 150}) == (Readiness.READY, ())
     assert verdict(network={"rtt_ms": 1000})[0] is Readiness.ADVICE
     assert verdict(network={"rtt_ms": 1000.1})[0] is Readiness.NOT_READY
 

@@ -12,6 +12,8 @@ from server.keys import SIO, STORE
 from signaling.protocol import TECHCHECK_NAMESPACE
 from tests.browser import ContextFactory, screenshot
 from tests.helpers import make_pair
+from tests.sockets import Recorder
+from tests.sockets import coach as coach_socket
 from tests.test_echo import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.webrtc, pytest.mark.usefixtures("loopback_ice")]
@@ -25,7 +27,7 @@ def outcome(step: str, value: str) -> str:
 
 
 async def test_client_completes_the_check_and_the_coach_sees_ready(
-    contexts: ContextFactory, server: TestServer
+    contexts: ContextFactory, server: TestServer, recorders: list[Recorder]
 ) -> None:
     pair = await make_pair(server.app)
     client = await (await contexts()).new_page()
@@ -76,6 +78,14 @@ async def test_client_completes_the_check_and_the_coach_sees_ready(
     assert await card.get_attribute("data-readiness") == "ready"
     assert await coach.locator("[data-testid=techcheck-steps] [data-outcome=pass]").count() == 5
 
-    await client.close()  # page gone: its echo session is released
+    # The practice call: the client's room, opened from the check, is logged as practice.
+    await client.get_by_test_id("practice-call").click()
+    await client.get_by_test_id("join").click()
+    await client.get_by_test_id("controls").wait_for(state="visible", timeout=WAIT)
     echo = server.app[SIO].namespace_handlers[TECHCHECK_NAMESPACE].echo
-    await eventually(lambda: echo.resources() == (0, 0, 0), 20)
+    await eventually(lambda: echo.resources() == (0, 0, 0), 20)  # left the check: released
+    coach_room = await coach_socket(str(server.make_url("")), pair)
+    recorders.append(coach_room)
+    assert (await coach_room.call("join", {"device": coach_room.device}))["ok"]
+    calls = await server.app[STORE].calls_of(pair.engagement_id)
+    assert [call.kind.value for call in calls] == ["practice"]

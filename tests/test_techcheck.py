@@ -3,6 +3,7 @@ contract (parametrised by backend, like tests/test_store_contract.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,23 @@ async def test_store_refuses_unknown_engagements_and_prunes_old_reports(store: S
         await store.save_techcheck(report_for(one.id, float(at)))
     kept = await store.techchecks_of(one.id)
     assert len(kept) == TECHCHECKS_KEPT and kept[0].created_at == TECHCHECKS_KEPT + 4
+
+
+def test_browser_protocol_module_mirrors_the_tech_check_events() -> None:
+    from signaling.protocol import TECHCHECK_NAMESPACE, ErrorCode, TechCheckEvent
+
+    source = (Path(__file__).parent.parent / "web/static/js/protocol.js").read_text()
+    block = source.split("export const TechCheckEvent", 1)[1].split("});", 1)[0]
+    mirrored = dict(re.findall(r'(\w+): "([^"]+)"', block))
+    assert mirrored == {event.name: event.value for event in TechCheckEvent}
+    assert f'TECHCHECK_NAMESPACE = "{TECHCHECK_NAMESPACE}"' in source
+    assert f'BUSY: "{ErrorCode.BUSY.value}"' in source
+
+
+def test_page_thresholds_mirror_the_server() -> None:
+    """techcheck_core.js grades with thresholds it is given; only LOW_IS_BAD is its own."""
+    from rooms.techcheck import LOW_IS_BAD
+
+    source = (Path(__file__).parent.parent / "web/static/js/techcheck_core.js").read_text()
+    mirrored = re.search(r"const LOW_IS_BAD = new Set\(\[([^\]]*)\]\)", source)
+    assert mirrored and set(re.findall(r'"(\w+)"', mirrored.group(1))) == LOW_IS_BAD

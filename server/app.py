@@ -21,8 +21,10 @@ from rooms.timer_service import Timers
 from rooms.turn import IceConfig
 from server.config import Settings
 from server.keys import ACCOUNTS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
+from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
 from signaling.room import RoomNamespace, RoomPolicy
+from signaling.techcheck import TechCheckNamespace
 from signaling.timer import TimerNamespace
 from web.auth import auth_middleware
 from web.i18n import Catalogs
@@ -49,6 +51,7 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     app[SIO].attach(app)
     app.cleanup_ctx.append(_store_context)
     app.cleanup_ctx.append(_signaling_context)
+    app.cleanup_ctx.append(_techcheck_context)
     app.on_shutdown.append(_close_sockets)
     add_routes(app, VENDOR_DIR)
     return app
@@ -105,3 +108,23 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     app[SIO].register_namespace(TimerNamespace(authenticator, timers, store, app[CLOCK]))
     yield
     await room.close()
+
+
+async def _techcheck_context(app: web.Application) -> AsyncIterator[None]:
+    """The echo peer lives exactly as long as the app; closing it releases every session."""
+    settings = app[SETTINGS]
+    ice = IceConfig(settings.stun_urls, settings.turn_urls, settings.turn_secret)
+    # The echo side only needs STUN to learn its public address; the browser gets TURN
+    # too (rooms/turn.py), exactly as in a real call, so a relayed path is tested.
+    stun = [{"urls": list(settings.stun_urls)}] if settings.stun_urls else []
+    config = EchoConfig(
+        max_sessions=settings.echo_max_sessions,
+        max_session_seconds=float(settings.echo_session_seconds),
+        ice_servers=stun,
+    )
+    async with EchoService(config) as echo:
+        authenticator = Authenticator(app[ACCOUNTS], app[ENGAGEMENTS], app[STORE])
+        app[SIO].register_namespace(
+            TechCheckNamespace(authenticator, app[STORE], app[CLOCK], echo, ice)
+        )
+        yield

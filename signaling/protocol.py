@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
     UNAUTHORIZED = "unauthorized"
     INTERNAL = "internal"
+    BUSY = "busy"
 
 
 # The shared session timer (signaling/timer.py, docs/timer.md). Its own namespace, so a
@@ -51,3 +52,17 @@ class TimerEvent(StrEnum):
     # server -> client
     STATE = "timer:state"
     AGENDA_UPDATED = "timer:agenda-updated"
+
+
+TECHCHECK_NAMESPACE = "/techcheck"
+
+
+class TechCheckEvent(StrEnum):
+    """Client -> server only; every answer comes back as the event's ack (docs/techcheck.md)."""
+
+    ECHO_ICE = "echo:ice"
+    ECHO_OFFER = "echo:offer"
+    ECHO_STATS = "echo:stats"
+    ECHO_STOP = "echo:stop"
+    REPORT_SAVE = "report:save"
+    REPORT_LATEST = "report:latest"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import accounts, agenda, client, engagements, pages, room
+from web.views import accounts, agenda, client, engagements, pages, room, techcheck
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -34,6 +34,8 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.post("/engagements/{id}/agenda", agenda.agenda_save),
             web.get("/i/{token}", client.invite_home),
             web.get("/i/{token}/room", room.client_room),
+            web.get("/engagements/{id}/check", techcheck.coach_check),
+            web.get("/i/{token}/check", techcheck.client_check),
             web.static("/static", STATIC_DIR),
         ]
     )

@@ -14,6 +14,7 @@ from typing import Protocol
 from rooms.calls import CallKind, CallRecord
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
 from rooms.seats import SeatHolder, SeatState
+from rooms.techcheck import TechCheckReport
 from rooms.timer import Agenda, TimerState
 
 
@@ -136,7 +137,26 @@ class TimerStore(Protocol):
     async def agenda_put(self, engagement_id: str, agenda: Agenda) -> None: ...
 
 
-class Store(AccountStore, EngagementStore, SeatStore, CallStore, TimerStore, Protocol):
+class TechCheckStore(Protocol):
+    """Tech-check reports per engagement; only the newest few are kept (a report is a
+    snapshot, and a client may run the check many times)."""
+
+    async def save_techcheck(self, report: TechCheckReport) -> None:
+        """Raises NotFound for an unknown engagement."""
+        ...
+
+    async def latest_techcheck(
+        self, engagement_id: str, role: Role = Role.CLIENT
+    ) -> TechCheckReport | None: ...
+
+    async def techchecks_of(self, engagement_id: str) -> list[TechCheckReport]:
+        """Newest first, at most TECHCHECKS_KEPT."""
+        ...
+
+
+class Store(
+    AccountStore, EngagementStore, SeatStore, CallStore, TimerStore, TechCheckStore, Protocol
+):
     """The whole storage surface the app depends on."""
 
     async def ping(self) -> None:

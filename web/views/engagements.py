@@ -15,6 +15,7 @@ from server.keys import ENGAGEMENTS, SETTINGS
 from web.auth import check_form_origin, require_coach
 from web.forms import read_form
 from web.render import render, translate_error
+from web.views.techcheck import latest_summaries
 
 FORM_CHOICES = {
     "client_languages": [lang.value for lang in Language],
@@ -31,7 +32,10 @@ def invite_url(request: web.Request, engagement: Engagement) -> str:
 async def dashboard(request: web.Request) -> web.Response:
     coach = require_coach(request)
     engagements = await request.app[ENGAGEMENTS].of_coach(coach.id)
-    return await render(request, "dashboard.html", {"engagements": engagements})
+    techchecks = await latest_summaries(request, [e.id for e in engagements])
+    return await render(
+        request, "dashboard.html", {"engagements": engagements, "techchecks": techchecks}
+    )
 
 
 async def new_form(request: web.Request) -> web.Response:
@@ -70,6 +74,7 @@ async def detail(request: web.Request) -> web.Response:
     coach = require_coach(request)
     engagement = await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
     context = {"engagement": engagement, "invite_url": invite_url(request, engagement)}
+    context["techcheck"] = (await latest_summaries(request, [engagement.id])).get(engagement.id)
     return await render(request, "engagement.html", context)
 
 

@@ -51,6 +51,8 @@ const state = {
   lastReport: null,
   lastReportAt: 0,
 };
+// Opened from the tech check's "practice call" button: the call is logged as practice.
+const practice = new URLSearchParams(location.search).get("practice") === "1";
 const joinedFlag = `tandem.joined.${root.dataset.engagement || root.dataset.invite.slice(0, 12)}`;
 
 function setStatus(key) {
@@ -136,7 +138,7 @@ function connect() {
 async function join(takeover) {
   const ack = await state.socket
     .timeout(10000)
-    .emitWithAck(Event.JOIN, { device: state.device, session: state.session, takeover })
+    .emitWithAck(Event.JOIN, { device: state.device, session: state.session, takeover, practice })
     .catch(() => ({ ok: false, error: "timeout" }));
   if (!ack.ok) {
     if (ack.error === ErrorCode.ROOM_FULL) {

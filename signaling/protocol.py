@@ -34,3 +34,21 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
     UNAUTHORIZED = "unauthorized"
     INTERNAL = "internal"
+
+
+BOARD_NAMESPACE = "/board"
+
+
+class BoardEvent(StrEnum):
+    """The /board namespace (docs/board.md); web/static/js/board.js mirrors these."""
+
+    # client -> server
+    JOIN = "join"
+    OP = "op"
+    PRESENCE = "presence"
+    HISTORY = "history"
+    PRIVATE_PUT = "private_put"
+    PRIVATE_DELETE = "private_delete"
+    # server -> client (and PRESENCE)
+    APPLIED = "applied"
+    PRIVATE = "private"

@@ -5,9 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from rooms.errors import InvalidInput
-from rooms.store.protocol import AccountStore, EngagementStore, Store, TimerStore
+from rooms.store.protocol import AccountStore, BoardStore, EngagementStore, Store, TimerStore
 
-__all__ = ["AccountStore", "EngagementStore", "Store", "TimerStore", "open_store", "store_url"]
+__all__ = [
+    "AccountStore",
+    "BoardStore",
+    "EngagementStore",
+    "Store",
+    "TimerStore",
+    "open_store",
+    "store_url",
+]
 
 
 def store_url(redis_url: str | None, data_dir: Path) -> str:

@@ -1,0 +1,34 @@
+"""The live goal board: one shared, versioned workspace per engagement.
+
+    schema.py   what a board holds: sections, collections, fields, caps and who may edit
+    ops.py      untrusted operations parsed, permission-checked and applied (pure)
+    records.py  the stored records: applied operations, snapshots, private notes
+    export.py   Markdown and JSON of exactly what the requester may see
+
+Everything here is pure: the service (rooms/board_service.py) reads a snapshot, applies
+one operation and commits it with compare-and-set on the board version, so every process
+applies operations in the one server order and every screen converges.
+
+The coach's private notes are not part of the board at all: they live in their own store
+area and travel only in coach-only events, so no board operation, snapshot or client
+export can carry them.
+"""
+
+from __future__ import annotations
+
+from rooms.board.ops import Op, apply, parse_op
+from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
+from rooms.board.schema import COLLECTIONS, SECTIONS, empty_board
+
+__all__ = (
+    "COLLECTIONS",
+    "SECTIONS",
+    "BoardCommit",
+    "BoardRecord",
+    "BoardSnapshot",
+    "Op",
+    "PrivateNote",
+    "apply",
+    "empty_board",
+    "parse_op",
+)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rooms import validation
-from rooms.board import BoardRecord, BoardSnapshot, PrivateNote, apply, empty_board, parse_op
-from rooms.board.ops import item_id
-from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, planned_sessions
+from rooms.board.ops import apply, item_id, parse_op
+from rooms.board.records import BoardRecord, BoardSnapshot, PrivateNote
+from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, empty_board, planned_sessions
 from rooms.calls import CallKind
 from rooms.clock import Clock
 from rooms.errors import Conflict, Forbidden, InvalidInput, TandemError

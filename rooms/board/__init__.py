@@ -12,23 +12,7 @@ applies operations in the one server order and every screen converges.
 The coach's private notes are not part of the board at all: they live in their own store
 area and travel only in coach-only events, so no board operation, snapshot or client
 export can carry them.
+
+Import from the modules themselves: the store Protocol imports records.py, so this
+__init__ imports nothing, which keeps that import free of cycles.
 """
-
-from __future__ import annotations
-
-from rooms.board.ops import Op, apply, parse_op
-from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
-from rooms.board.schema import COLLECTIONS, SECTIONS, empty_board
-
-__all__ = (
-    "COLLECTIONS",
-    "SECTIONS",
-    "BoardCommit",
-    "BoardRecord",
-    "BoardSnapshot",
-    "Op",
-    "PrivateNote",
-    "apply",
-    "empty_board",
-    "parse_op",
-)

@@ -328,7 +328,7 @@ BAD_OPS: list[tuple[object, str]] = [
             "op": {
                 "type": "add",
                 "collection": "homework",
-                "id": "hw-x",
+                "id": "homework-x",
                 "fields": {"text": "t", "goal": "nope-goal"},
             },
         },

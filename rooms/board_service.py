@@ -52,6 +52,13 @@ class Progress:
     last_client_activity: float | None
     inactive: bool
 
+    @property
+    def last_seen(self) -> str:
+        if self.last_client_activity is None:
+            return ""
+        moment = datetime.datetime.fromtimestamp(self.last_client_activity, datetime.UTC)
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+
 
 class Boards:
     def __init__(self, store: BoardStore, clock: Clock) -> None:

@@ -77,6 +77,11 @@ class Settings:
         45,
         "How long a dropped connection keeps its seat while it reconnects.",
     )
+    inactive_days: int = setting(
+        "TANDEM_INACTIVE_DAYS",
+        14,
+        "Days without client activity on the board before the dashboard flags the client.",
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -89,6 +94,8 @@ class Settings:
             raise ConfigError("TANDEM_SESSION_HOURS must be between 1 and 720")
         if not 1 <= self.reconnect_grace_seconds <= 600:
             raise ConfigError("TANDEM_RECONNECT_GRACE_SECONDS must be between 1 and 600")
+        if not 1 <= self.inactive_days <= 365:
+            raise ConfigError("TANDEM_INACTIVE_DAYS must be between 1 and 365")
         if self.turn_urls and not self.turn_secret:
             raise ConfigError("TANDEM_TURN_SECRET is required when TANDEM_TURN_URLS is set")
         if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss"):

@@ -20,6 +20,7 @@ from typing import Any
 
 import socketio
 
+from rooms.board.schema import item_defaults
 from rooms.board_service import Boards
 from rooms.clock import Clock
 from rooms.errors import NotSeated, TandemError, Throttled
@@ -91,7 +92,7 @@ class BoardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.enter_room(sid, coach_room(engagement.id))
         viewer.joined = True
         await self._boards.touch(engagement, identity.role)
-        answer: dict[str, Any] = {"role": identity.role.value}
+        answer: dict[str, Any] = {"role": identity.role.value, "defaults": item_defaults()}
         records = await self._boards.catch_up(engagement, request.since)
         if records is not None:
             answer["ops"] = [record.to_wire() for record in records]

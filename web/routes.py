@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import accounts, client, engagements, pages, room
+from web.views import accounts, board, client, engagements, pages, room
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -32,6 +32,12 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.get("/engagements/{id}/room", room.coach_room),
             web.get("/i/{token}", client.invite_home),
             web.get("/i/{token}/room", room.client_room),
+            web.get("/engagements/{id}/board", board.board_page),
+            web.get("/engagements/{id}/board/print", board.print_page),
+            web.get("/engagements/{id}/board/export.{kind:md|json}", board.export),
+            web.get("/i/{token}/board", board.board_page),
+            web.get("/i/{token}/board/print", board.print_page),
+            web.get("/i/{token}/board/export.{kind:md|json}", board.export),
             web.static("/static", STATIC_DIR),
         ]
     )

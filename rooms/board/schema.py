@@ -119,3 +119,12 @@ def planned_sessions(board: dict[str, Any]) -> int:
     agreement = board["agreement"]
     per_month = Cadence(agreement["cadence"]).sessions_per_month
     return int(agreement["program_months"]) * per_month
+
+
+def item_defaults() -> dict[str, dict[str, Any]]:
+    """Sent to browsers with the board, so their optimistic copy fills new items exactly
+    as the server does."""
+    return {
+        name: {key: spec.default for key, spec in collection.fields.items()}
+        for name, collection in COLLECTIONS.items()
+    }

@@ -60,7 +60,9 @@ async def test_client_pages_and_exports_hold_no_private_notes(client: TestClient
     assert set(client_json) == {"engagement", "version", "board"}  # no history, no private notes
     assert client_json["board"]["goals"][0]["title"] == SCRIPT
     # the client's room page (with the board panel beside the video) carries none either
-    assert SECRET not in await (await client.get(f"/i/{pair.invite}/room")).text()
+    room = await client.get(f"/i/{pair.invite}/room")
+    room_page = await room.text()
+    assert 'data-testid="board"' in room_page and SECRET not in room_page
 
 
 async def test_coach_exports_hold_private_notes_and_history(client: TestClient) -> None:

@@ -82,6 +82,8 @@ class BoardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     @acked
     async def on_join(self, sid: str, payload: object = None) -> Ack:
         viewer = self._viewer(sid)
+        if not viewer.bucket.allow():
+            raise Throttled("Too many changes at once; slow down.", retry_after=1.0)
         request = BoardJoin.parse(payload)
         identity = viewer.identity
         engagement = identity.engagement

@@ -42,6 +42,7 @@ function start(root) {
       if (ack?.ok) {
         showError("");
         sync.take(ack.record);
+        if (sync.version >= ack.version) sync.drop(entry.op_id); // also a resent duplicate
       } else {
         sync.drop(entry.op_id);
         showError(ack?.message ?? "");

@@ -105,3 +105,15 @@ def test_js_fold_equals_the_server_board() -> None:
     folded = json.loads(result.stdout)
     assert folded["version"] == len(records)
     assert folded["board"] == board
+
+
+def test_js_event_names_match_the_server() -> None:
+    import re
+
+    from signaling.protocol import BOARD_NAMESPACE, BoardEvent
+
+    source = (ROOT / "web/static/js/board_state.js").read_text(encoding="utf-8")
+    block = source[source.index("export const BoardEvent") :]
+    block = block[: block.index("});")]
+    assert dict(re.findall(r"(\w+): \"([\w-]+)\"", block)) == {e.name: e.value for e in BoardEvent}
+    assert f'BOARD_NAMESPACE = "{BOARD_NAMESPACE}"' in source

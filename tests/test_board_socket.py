@@ -428,3 +428,24 @@ async def test_presence_shows_who_is_viewing_or_editing(
     assert await coach.until("presence", lambda p: p["client"] == "editing")
     await client.close()
     assert await coach.until("presence", lambda p: p["client"] == "away")
+
+
+async def test_history_tells_the_coach_who_changed_what_and_when(
+    server: TestServer, recorders: list[Recorder], clock: FakeClock
+) -> None:
+    pair = await make_pair(server.app)
+    coach, client = await board_coach(url(server), pair), await board_client(url(server), pair)
+    recorders += [coach, client]
+    await coach.call("join")
+    await client.call("join")
+    assert (await send(coach, goal("goal-1", "Job")))["ok"] is True
+    clock.advance(60)
+    assert (await send(client, {"type": "tick", "id": "goal-1", "done": True}))["ok"] is False
+    update = {"type": "update", "collection": "goals", "id": "goal-1", "fields": {"progress": 50}}
+    assert (await send(client, update))["ok"] is True
+    history = await coach.call("history")
+    assert [(e["version"], e["role"], e["op"]["type"]) for e in history["entries"]] == [
+        (2, "client", "update"),
+        (1, "coach", "add"),
+    ]
+    assert history["entries"][0]["at"] == history["entries"][1]["at"] + 60

@@ -56,7 +56,12 @@ class Timers:
         self, engagement_id: str, role: Role, raw_command: object, planned_minutes: int
     ) -> TimerState:
         """Raises InvalidInput, Forbidden or Conflict, having changed nothing."""
-        command = parse_command(raw_command)
+        return await self.execute(engagement_id, role, parse_command(raw_command), planned_minutes)
+
+    async def execute(
+        self, engagement_id: str, role: Role, command: TimerCommand, planned_minutes: int
+    ) -> TimerState:
+        """`command` was parsed at the edge (the Socket.IO schema); same refusals as above."""
         require_control(role)
         _check_planned(planned_minutes)
         for attempt in range(MAX_ATTEMPTS):
@@ -93,6 +98,10 @@ class Timers:
 
     async def agenda(self, engagement_id: str) -> Agenda:
         return await self._store.agenda_get(engagement_id) or DEFAULT_AGENDA
+
+    async def stored_agenda(self, engagement_id: str) -> Agenda | None:
+        """None while the engagement still follows DEFAULT_AGENDA."""
+        return await self._store.agenda_get(engagement_id)
 
     async def set_agenda(
         self, engagement_id: str, role: Role, raw_phases: object, planned_minutes: int

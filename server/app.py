@@ -6,6 +6,7 @@ cleanup_ctx generator and closed by it, so an app built by a test is torn down c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,12 +18,16 @@ from rooms.board_service import Boards
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.store import open_store, store_url
+from rooms.timer_service import Timers
 from rooms.turn import IceConfig
 from server.config import Settings
 from server.keys import ACCOUNTS, BOARDS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
 from signaling.board import BoardNamespace
+from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
 from signaling.room import RoomNamespace, RoomPolicy
+from signaling.techcheck import TechCheckNamespace
+from signaling.timer import TimerNamespace
 from web.auth import auth_middleware
 from web.i18n import Catalogs
 from web.render import make_environment
@@ -48,6 +53,7 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     app[SIO].attach(app)
     app.cleanup_ctx.append(_store_context)
     app.cleanup_ctx.append(_signaling_context)
+    app.cleanup_ctx.append(_techcheck_context)
     app.on_shutdown.append(_close_sockets)
     add_routes(app, VENDOR_DIR)
     return app
@@ -81,8 +87,15 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
 async def _close_sockets(app: web.Application) -> None:
     """Open websockets would hold shutdown until its timeout; closing them lets browsers
     reconnect to the next process at once."""
-    if app[SIO].eio.sockets:  # engineio's disconnect-all fails on an empty set
-        await app[SIO].eio.disconnect()
+    eio = app[SIO].eio
+    # Not eio.disconnect(): it waits for each socket's send queue to drain, which never
+    # happens for a socket whose browser is already gone, and shutdown would hang.
+    closing = [
+        socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+        for socket in list(eio.sockets.values())
+    ]
+    if closing:
+        await asyncio.gather(*closing, return_exceptions=True)
     await app[SIO].shutdown()
 
 
@@ -94,6 +107,28 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
     room = RoomNamespace(authenticator, store, app[CLOCK], policy)
     app[SIO].register_namespace(room)
+    timers = Timers(store, app[CLOCK])
+    app[SIO].register_namespace(TimerNamespace(authenticator, timers, store, app[CLOCK]))
     app[SIO].register_namespace(BoardNamespace(authenticator, app[BOARDS], app[CLOCK]))
     yield
     await room.close()
+
+
+async def _techcheck_context(app: web.Application) -> AsyncIterator[None]:
+    """The echo peer lives exactly as long as the app; closing it releases every session."""
+    settings = app[SETTINGS]
+    ice = IceConfig(settings.stun_urls, settings.turn_urls, settings.turn_secret)
+    # The echo side only needs STUN to learn its public address; the browser gets TURN
+    # too (rooms/turn.py), exactly as in a real call, so a relayed path is tested.
+    stun = [{"urls": list(settings.stun_urls)}] if settings.stun_urls else []
+    config = EchoConfig(
+        max_sessions=settings.echo_max_sessions,
+        max_session_seconds=float(settings.echo_session_seconds),
+        ice_servers=stun,
+    )
+    async with EchoService(config) as echo:
+        authenticator = Authenticator(app[ACCOUNTS], app[ENGAGEMENTS], app[STORE])
+        app[SIO].register_namespace(
+            TechCheckNamespace(authenticator, app[STORE], app[CLOCK], echo, ice)
+        )
+        yield

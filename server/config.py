@@ -77,6 +77,16 @@ class Settings:
         45,
         "How long a dropped connection keeps its seat while it reconnects.",
     )
+    echo_max_sessions: int = setting(
+        "TANDEM_ECHO_MAX_SESSIONS",
+        4,
+        "Tech-check echo sessions served at once; more people are told to retry shortly.",
+    )
+    echo_session_seconds: int = setting(
+        "TANDEM_ECHO_SESSION_SECONDS",
+        120,
+        "Longest tech-check echo session, in seconds, before the server ends it.",
+    )
     inactive_days: int = setting(
         "TANDEM_INACTIVE_DAYS",
         14,
@@ -94,6 +104,10 @@ class Settings:
             raise ConfigError("TANDEM_SESSION_HOURS must be between 1 and 720")
         if not 1 <= self.reconnect_grace_seconds <= 600:
             raise ConfigError("TANDEM_RECONNECT_GRACE_SECONDS must be between 1 and 600")
+        if not 1 <= self.echo_max_sessions <= 200:
+            raise ConfigError("TANDEM_ECHO_MAX_SESSIONS must be between 1 and 200")
+        if not 10 <= self.echo_session_seconds <= 1800:
+            raise ConfigError("TANDEM_ECHO_SESSION_SECONDS must be between 10 and 1800")
         if not 1 <= self.inactive_days <= 365:
             raise ConfigError("TANDEM_INACTIVE_DAYS must be between 1 and 365")
         if self.turn_urls and not self.turn_secret:

@@ -34,6 +34,38 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
     UNAUTHORIZED = "unauthorized"
     INTERNAL = "internal"
+    BUSY = "busy"
+
+
+# The shared session timer (signaling/timer.py, docs/timer.md). Its own namespace, so a
+# page can show the clock without holding a seat in the video room.
+TIMER_NAMESPACE = "/timer"
+
+
+class TimerEvent(StrEnum):
+    # client -> server
+    JOIN = "timer:join"
+    COMMAND = "timer:command"
+    PING = "timer:ping"
+    AGENDA = "timer:agenda"
+    AGENDA_SET = "timer:agenda-set"
+    # server -> client
+    STATE = "timer:state"
+    AGENDA_UPDATED = "timer:agenda-updated"
+
+
+TECHCHECK_NAMESPACE = "/techcheck"
+
+
+class TechCheckEvent(StrEnum):
+    """Client -> server only; every answer comes back as the event's ack (docs/techcheck.md)."""
+
+    ECHO_ICE = "echo:ice"
+    ECHO_OFFER = "echo:offer"
+    ECHO_STATS = "echo:stats"
+    ECHO_STOP = "echo:stop"
+    REPORT_SAVE = "report:save"
+    REPORT_LATEST = "report:latest"
 
 
 BOARD_NAMESPACE = "/board"

@@ -88,13 +88,16 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if previous is not None and previous.sid != sid:
             await self._replace(previous.sid, identity)
         self._negotiations.setdefault(engagement_id, Negotiation()).reset()
-        await self._broadcast_presence(identity)
         await self._maybe_open_call(identity, request.practice)
+        presence = await self._presence(engagement_id)
         logger.info("seat taken", extra={"room": engagement_id, "role": identity.role, "sid": sid})
+        # Broadcast last: the peer answers it with an offer at once, and that offer must
+        # not overtake this ack (the page learns the peer's session from the ack).
+        await self.emit(Event.PRESENCE, presence, room=identity.room, skip_sid=sid)
         return ok(
             role=identity.role.value,
             polite=identity.role is Role.CLIENT,
-            presence=await self._presence(engagement_id),
+            presence=presence,
             iceServers=self._ice_servers(identity),
         )
 

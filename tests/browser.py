@@ -68,6 +68,10 @@ async def context_for(
     context = await browser.new_context(
         base_url=base_url, locale=locale, permissions=["camera", "microphone"]
     )
+    # Printed, so pytest shows the pages' console beside a failing test's traceback.
+    label = f"{locale}#{len(browser.contexts)}"
+    context.on("console", lambda message: print(f"[{label}] {message.type}: {message.text}"))
+    context.on("weberror", lambda error: print(f"[{label}] page error: {error.error}"))
     if cookies:
         await context.add_cookies(
             [{"name": k, "value": v, "url": base_url} for k, v in cookies.items()]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,7 @@ from rooms.errors import InvalidInput
 from rooms.timer import DEFAULT_AGENDA, fresh, from_record, phases_for, remaining, start, to_wire
 
 SERVER_T0 = 1_800_000_000.0
+CASES = Path(__file__).parent / "js" / "clocksync_cases.json"
 
 
 class SimulatedClient:
@@ -102,3 +105,13 @@ def test_the_display_never_goes_back_in_time() -> None:
 def test_a_new_state_may_add_time() -> None:
     assert displayed_remaining(120.0, 420.0) == 120.0
     assert displayed_remaining(None, 420.0) == 420.0
+
+
+def test_the_browser_module_follows_the_same_cases() -> None:
+    """tests/js/clocksync.test.js runs web/static/js/clocksync.js on these same cases."""
+    cases = json.loads(CASES.read_text(encoding="utf-8"))
+    for case in cases["offsets"]:
+        samples = [Sample(*raw) for raw in case["samples"]]
+        assert estimate_offset(samples) == pytest.approx(case["offset"], abs=1e-9)
+    for case in cases["display"]:
+        assert displayed_remaining(case["last_shown"], case["estimate"]) == case["shown"]

@@ -20,6 +20,10 @@ PLAYING = """() => {
   const video = document.querySelector('[data-testid=remote-video]');
   return video.videoWidth > 0 && !video.paused;
 }"""
+# Negotiations completed so far, and whether the last one settled on a connected call.
+STATUS = "document.querySelector('[data-testid=status]').dataset"
+NEGOTIATIONS = f"() => Number({STATUS}.negotiations ?? 0)"
+SETTLED = f"() => {STATUS}.negotiation === 'stable' && {STATUS}.connection === 'connected'"
 FRAMES = "() => Number(document.querySelector('[data-testid=quality]').dataset.framesDecoded || 0)"
 
 
@@ -88,7 +92,7 @@ async def test_a_client_arriving_first_sees_a_calm_waiting_screen(
     assert "coach will join you here" in (await overlay.text_content() or "")
 
 
-async def test_reload_restores_the_call_and_repeated_glare_still_connects(
+async def test_reload_restores_the_call_even_when_both_reload_at_once(
     contexts: ContextFactory, server: TestServer
 ) -> None:
     pair = await make_pair(server.app)
@@ -100,9 +104,36 @@ async def test_reload_restores_the_call_and_repeated_glare_still_connects(
     await wait_connected(client_page, coach_page)
     await frames_rising(coach_page)
 
-    for _ in range(3):  # both reload at once: both rejoin and offer together
+    for _ in range(3):  # both reload at once: both rejoin together
         await asyncio.gather(coach_page.reload(), client_page.reload())
         await wait_connected(coach_page, client_page)
+    await frames_rising(client_page)
+
+
+async def test_glare_repeated_still_ends_connected(
+    contexts: ContextFactory, server: TestServer
+) -> None:
+    pair = await make_pair(server.app)
+    coach_page, client_page = await open_pages(contexts, pair)
+    glare: list[str] = []
+    for page in (coach_page, client_page):
+        page.on("console", lambda m: glare.append(m.text) if "glare" in m.text else None)
+    await join_both(coach_page, client_page)
+    await wait_connected(coach_page, client_page)
+
+    # A network change seen by both at once: both restart ICE, so both offer together.
+    pages = (coach_page, client_page)
+    for _ in range(5):
+        counts = [await page.evaluate(NEGOTIATIONS) for page in pages]
+        await asyncio.gather(
+            *(page.evaluate("dispatchEvent(new Event('online'))") for page in pages)
+        )
+        for page, count in zip(pages, counts, strict=True):
+            await page.wait_for_function(
+                f"() => ({NEGOTIATIONS})() > {count} && ({SETTLED})()", timeout=20_000
+            )
+    assert glare, "the offers never crossed, so glare was not exercised"
+    await frames_rising(coach_page)
     await frames_rising(client_page)
 
 

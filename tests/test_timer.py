@@ -127,6 +127,9 @@ def test_extend_in_overtime_pays_off_the_overrun_first(clock: FakeClock) -> None
         ([start, end], pause, "The session has already ended."),
         ([start, end], end, "The session has already ended."),
         ([start, end], start, "The session has already ended."),
+        ([start, end], resume, "The session has already ended."),
+        ([start, pause, end], resume, "The session has already ended."),
+        ([start, pause, resume], resume, "The timer is already running."),
     ],
 )
 def test_invalid_transitions_are_refused_and_change_nothing(
@@ -140,6 +143,15 @@ def test_invalid_transitions_are_refused_and_change_nothing(
         refused(state, clock())  # type: ignore[operator]
     assert caught.value.message == message
     assert caught.value.to_wire()["error"] == "conflict"
+    assert to_record(state) == before
+
+
+def test_extend_by_nothing_is_invalid_and_changes_nothing(clock: FakeClock) -> None:
+    state = start(idle(), clock())
+    before = to_record(state)
+    with pytest.raises(InvalidInput) as caught:
+        extend(state, clock(), 0)
+    assert caught.value.field == "minutes"
     assert to_record(state) == before
 
 

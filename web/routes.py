@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import accounts, board, client, engagements, pages, room
+from web.views import accounts, agenda, board, client, engagements, pages, room, techcheck
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -30,8 +30,12 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.post("/engagements/{id}/invite/rotate", engagements.rotate_invite),
             web.post("/engagements/{id}/invite/revoke", engagements.revoke_invite),
             web.get("/engagements/{id}/room", room.coach_room),
+            web.get("/engagements/{id}/agenda", agenda.agenda_form),
+            web.post("/engagements/{id}/agenda", agenda.agenda_save),
             web.get("/i/{token}", client.invite_home),
             web.get("/i/{token}/room", room.client_room),
+            web.get("/engagements/{id}/check", techcheck.coach_check),
+            web.get("/i/{token}/check", techcheck.client_check),
             web.get("/engagements/{id}/board", board.board_page),
             web.get("/engagements/{id}/board/print", board.print_page),
             web.get("/engagements/{id}/board/export.{kind:md|json}", board.export),

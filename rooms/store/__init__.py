@@ -5,13 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from rooms.errors import InvalidInput
-from rooms.store.protocol import AccountStore, BoardStore, EngagementStore, Store, TimerStore
+from rooms.store.protocol import (
+    AccountStore,
+    BoardStore,
+    EngagementStore,
+    Store,
+    TechCheckStore,
+    TimerStore,
+)
 
 __all__ = [
     "AccountStore",
     "BoardStore",
     "EngagementStore",
     "Store",
+    "TechCheckStore",
     "TimerStore",
     "open_store",
     "store_url",

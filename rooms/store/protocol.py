@@ -15,6 +15,7 @@ from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, Private
 from rooms.calls import CallKind, CallRecord
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
 from rooms.seats import SeatHolder, SeatState
+from rooms.techcheck import TechCheckReport
 from rooms.timer import Agenda, TimerState
 
 
@@ -137,6 +138,23 @@ class TimerStore(Protocol):
     async def agenda_put(self, engagement_id: str, agenda: Agenda) -> None: ...
 
 
+class TechCheckStore(Protocol):
+    """Tech-check reports per engagement; only the newest few are kept (a report is a
+    snapshot, and a client may run the check many times)."""
+
+    async def save_techcheck(self, report: TechCheckReport) -> None:
+        """Raises NotFound for an unknown engagement."""
+        ...
+
+    async def latest_techcheck(
+        self, engagement_id: str, role: Role = Role.CLIENT
+    ) -> TechCheckReport | None: ...
+
+    async def techchecks_of(self, engagement_id: str) -> list[TechCheckReport]:
+        """Newest first, at most TECHCHECKS_KEPT."""
+        ...
+
+
 class BoardStore(Protocol):
     """One goal board per engagement: a snapshot, the log of applied operations, who was
     last active, and, kept apart from all of it, the coach's private notes.
@@ -190,7 +208,16 @@ class BoardStore(Protocol):
     async def private_note_delete(self, engagement_id: str, note_id: str) -> bool: ...
 
 
-class Store(AccountStore, EngagementStore, SeatStore, CallStore, TimerStore, BoardStore, Protocol):
+class Store(
+    AccountStore,
+    EngagementStore,
+    SeatStore,
+    CallStore,
+    TimerStore,
+    TechCheckStore,
+    BoardStore,
+    Protocol,
+):
     """The whole storage surface the app depends on."""
 
     async def ping(self) -> None:

@@ -15,6 +15,7 @@ from server.keys import BOARDS, ENGAGEMENTS, SETTINGS, STORE
 from web.auth import check_form_origin, require_coach
 from web.forms import read_form
 from web.render import render, translate_error
+from web.views.techcheck import latest_summaries
 
 FORM_CHOICES = {
     "client_languages": [lang.value for lang in Language],
@@ -31,9 +32,15 @@ def invite_url(request: web.Request, engagement: Engagement) -> str:
 async def dashboard(request: web.Request) -> web.Response:
     coach = require_coach(request)
     engagements = await request.app[ENGAGEMENTS].of_coach(coach.id)
+    techchecks = await latest_summaries(request, [e.id for e in engagements])
     boards, days = request.app[BOARDS], request.app[SETTINGS].inactive_days
     progress = {e.id: await boards.progress(e, request.app[STORE], days) for e in engagements}
-    context = {"engagements": engagements, "progress": progress, "inactive_days": days}
+    context = {
+        "engagements": engagements,
+        "techchecks": techchecks,
+        "progress": progress,
+        "inactive_days": days,
+    }
     return await render(request, "dashboard.html", context)
 
 
@@ -73,6 +80,7 @@ async def detail(request: web.Request) -> web.Response:
     coach = require_coach(request)
     engagement = await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
     context = {"engagement": engagement, "invite_url": invite_url(request, engagement)}
+    context["techcheck"] = (await latest_summaries(request, [engagement.id])).get(engagement.id)
     return await render(request, "engagement.html", context)
 
 

@@ -24,4 +24,29 @@ export const ErrorCode = Object.freeze({
   UNAVAILABLE: "unavailable",
   UNAUTHORIZED: "unauthorized",
   INTERNAL: "internal",
+  BUSY: "busy",
+});
+
+export const TECHCHECK_NAMESPACE = "/techcheck";
+
+export const TechCheckEvent = Object.freeze({
+  ECHO_ICE: "echo:ice",
+  ECHO_OFFER: "echo:offer",
+  ECHO_STATS: "echo:stats",
+  ECHO_STOP: "echo:stop",
+  REPORT_SAVE: "report:save",
+  REPORT_LATEST: "report:latest",
+});
+
+// The shared session timer: signaling/protocol.py TIMER_NAMESPACE and TimerEvent.
+export const TIMER_NAMESPACE = "/timer";
+
+export const TimerEvent = Object.freeze({
+  JOIN: "timer:join",
+  COMMAND: "timer:command",
+  PING: "timer:ping",
+  AGENDA: "timer:agenda",
+  AGENDA_SET: "timer:agenda-set",
+  STATE: "timer:state",
+  AGENDA_UPDATED: "timer:agenda-updated",
 });

@@ -40,6 +40,7 @@ const state = {
   stream: null,
   iceServers: [],
   peerSession: null,
+  early: [], // signals that arrived before the presence naming their sender
   joined: false,
   takeover: false,
   left: false,
@@ -50,6 +51,8 @@ const state = {
   lastReport: null,
   lastReportAt: 0,
 };
+// Opened from the tech check's "practice call" button: the call is logged as practice.
+const practice = new URLSearchParams(location.search).get("practice") === "1";
 const joinedFlag = `tandem.joined.${root.dataset.engagement || root.dataset.invite.slice(0, 12)}`;
 
 function setStatus(key) {
@@ -112,9 +115,15 @@ function connect() {
   socket.on(Event.SIGNAL, (message) => {
     // Only messages between this page and the peer's current page: anything from or for
     // an earlier page load (a reload on either side) would corrupt the new negotiation.
-    if (message.session !== state.peerSession) return;
     if (message.to && message.to !== state.session) return;
-    state.call?.receive(message).catch(() => {});
+    if (message.session !== state.peerSession) {
+      // The peer's page may speak before we learn of it (its presence is still on the
+      // way): keep what is addressed to us and replay it when its call opens.
+      if (message.to === state.session) state.early.push(message);
+      state.early.splice(0, Math.max(0, state.early.length - 64));
+      return;
+    }
+    deliver(message);
   });
   socket.on(Event.PEER_MEDIA, onPeerMedia);
   socket.on(Event.REPLACED, () => {
@@ -129,7 +138,7 @@ function connect() {
 async function join(takeover) {
   const ack = await state.socket
     .timeout(10000)
-    .emitWithAck(Event.JOIN, { device: state.device, session: state.session, takeover })
+    .emitWithAck(Event.JOIN, { device: state.device, session: state.session, takeover, practice })
     .catch(() => ({ ok: false, error: "timeout" }));
   if (!ack.ok) {
     if (ack.error === ErrorCode.ROOM_FULL) {
@@ -156,6 +165,7 @@ async function join(takeover) {
 
 function onPresence(presence) {
   if (!state.joined) return;
+  console.info("presence", JSON.stringify(presence));
   const peer = presence[peerRole];
   const session = presence.sessions?.[peerRole] ?? null;
   if (peer === "here" || peer === "reconnecting") {
@@ -174,18 +184,38 @@ function onPresence(presence) {
   }
 }
 
+// One message at a time, in arrival order: an answer must be applied before the candidates
+// that follow it, and perfect negotiation assumes no interleaving.
+let inbox = Promise.resolve();
+function deliver(message) {
+  const call = state.call;
+  inbox = inbox
+    .then(() => call?.receive(message))
+    .catch((error) => console.warn("signal failed", String(error)));
+}
+
 function openCall() {
   closeCall();
   const call = new Call({
     polite: role === "client",
     makePeerConnection: (config) => new RTCPeerConnection(config),
     send: (message) => state.socket.emit(Event.SIGNAL, { ...message, to: state.peerSession }),
+    log: (...args) => console.debug("call:", ...args.map(String)),
     onTrack: ({ track, streams }) => {
       remoteVideo.srcObject = streams[0] ?? new MediaStream([track]);
       remoteVideo.play().catch(() => {});
     },
+    onSignaling: (signaling) => {
+      if (call !== state.call) return;
+      // Exposed for tests and support: how far negotiation got, and how many completed.
+      const status = $("status");
+      status.dataset.negotiation = signaling;
+      if (signaling === "stable") status.dataset.negotiations = String(Number(status.dataset.negotiations ?? 0) + 1);
+    },
     onState: (connection) => {
       if (call !== state.call) return;
+      console.info("connection", connection);
+      $("status").dataset.connection = connection;
       if (connection === "connected") {
         setStatus("connected");
         setOverlay(null);
@@ -197,6 +227,9 @@ function openCall() {
   state.call = call;
   call.open(state.iceServers, state.stream);
   if (state.screenTrack) call.replaceTrack("video", state.screenTrack, state.stream);
+  const early = state.early.filter((message) => message.session === state.peerSession);
+  state.early = [];
+  early.forEach(deliver);
   state.statsTimer = setInterval(updateQuality, 2000);
 }
 

@@ -14,13 +14,15 @@ import socketio
 from aiohttp import web
 
 from rooms.accounts import AccountPolicy, Accounts
+from rooms.board_service import Boards
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.store import open_store, store_url
 from rooms.timer_service import Timers
 from rooms.turn import IceConfig
 from server.config import Settings
-from server.keys import ACCOUNTS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
+from server.keys import ACCOUNTS, BOARDS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
+from signaling.board import BoardNamespace
 from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
 from signaling.room import RoomNamespace, RoomPolicy
@@ -77,6 +79,7 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = store
     app[ACCOUNTS] = Accounts(store, app[CLOCK], policy)
     app[ENGAGEMENTS] = Engagements(store, app[CLOCK])
+    app[BOARDS] = Boards(store, app[CLOCK])
     yield
     await store.close()
 
@@ -106,6 +109,7 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     app[SIO].register_namespace(room)
     timers = Timers(store, app[CLOCK])
     app[SIO].register_namespace(TimerNamespace(authenticator, timers, store, app[CLOCK]))
+    app[SIO].register_namespace(BoardNamespace(authenticator, app[BOARDS], app[CLOCK]))
     yield
     await room.close()
 

@@ -87,6 +87,11 @@ class Settings:
         120,
         "Longest tech-check echo session, in seconds, before the server ends it.",
     )
+    inactive_days: int = setting(
+        "TANDEM_INACTIVE_DAYS",
+        14,
+        "Days without client activity on the board before the dashboard flags the client.",
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -103,6 +108,8 @@ class Settings:
             raise ConfigError("TANDEM_ECHO_MAX_SESSIONS must be between 1 and 200")
         if not 10 <= self.echo_session_seconds <= 1800:
             raise ConfigError("TANDEM_ECHO_SESSION_SECONDS must be between 10 and 1800")
+        if not 1 <= self.inactive_days <= 365:
+            raise ConfigError("TANDEM_INACTIVE_DAYS must be between 1 and 365")
         if self.turn_urls and not self.turn_secret:
             raise ConfigError("TANDEM_TURN_SECRET is required when TANDEM_TURN_URLS is set")
         if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss"):

@@ -7,6 +7,7 @@ import socketio
 from aiohttp import web
 
 from rooms.accounts import Accounts
+from rooms.board_service import Boards
 from rooms.clock import Clock
 from rooms.engagements import Engagements
 from rooms.store import Store
@@ -21,3 +22,4 @@ ENGAGEMENTS = web.AppKey("engagements", Engagements)
 CATALOGS = web.AppKey("catalogs", Catalogs)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 SIO = web.AppKey("sio", socketio.AsyncServer)
+BOARDS = web.AppKey("boards", Boards)

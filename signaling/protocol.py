@@ -66,3 +66,21 @@ class TechCheckEvent(StrEnum):
     ECHO_STOP = "echo:stop"
     REPORT_SAVE = "report:save"
     REPORT_LATEST = "report:latest"
+
+
+BOARD_NAMESPACE = "/board"
+
+
+class BoardEvent(StrEnum):
+    """The /board namespace (docs/board.md); web/static/js/board.js mirrors these."""
+
+    # client -> server
+    JOIN = "join"
+    OP = "op"
+    PRESENCE = "presence"
+    HISTORY = "history"
+    PRIVATE_PUT = "private_put"
+    PRIVATE_DELETE = "private_delete"
+    # server -> client (and PRESENCE)
+    APPLIED = "applied"
+    PRIVATE = "private"

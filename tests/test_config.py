@@ -50,6 +50,7 @@ def test_https_public_url_makes_cookies_secure() -> None:
         ("TANDEM_PUBLIC_URL", "ftp://x"),
         ("REDIS_URL", "http://localhost"),
         ("TANDEM_SESSION_HOURS", "0"),
+        ("TANDEM_INACTIVE_DAYS", "0"),
     ],
 )
 def test_bad_values_fail_naming_the_key(key: str, value: str) -> None:

@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.errors import Conflict, NotFound
-from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, SetupLink
+from rooms.models import (
+    Cadence,
+    Engagement,
+    InviteState,
+    Language,
+    LoginSession,
+    Role,
+    SetupLink,
+)
 from rooms.store import Store, open_store
 from rooms.tokens import digest, new_id, new_token
 
@@ -105,3 +114,75 @@ async def test_invite_rotation_and_revocation(store: Store) -> None:
     assert await store.invite_lookup(digest("never issued")) is None
     with pytest.raises(NotFound):
         await store.revoke_invite("missing")
+
+
+# --- goal boards (issue 4) ---------------------------------------------------------------
+
+
+def board_record(version: int, op_id: str) -> BoardRecord:
+    return BoardRecord(version, op_id, Role.COACH, float(version), {"type": "set", "n": version})
+
+
+async def test_board_apply_is_compare_and_set_on_the_version(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    assert await store.board_snapshot(item.id) is None
+    first = await store.board_apply(item.id, 0, board_record(1, "op-one"), {"n": 1})
+    assert first == BoardCommit(1, duplicate=False)
+    assert await store.board_apply(item.id, 0, board_record(1, "op-late"), {"n": 9}) is None
+    assert await store.board_snapshot(item.id) == BoardSnapshot(1, {"n": 1})
+    again = await store.board_apply(item.id, 1, board_record(2, "op-one"), {"n": 2})
+    assert again == BoardCommit(1, duplicate=True)  # a resend applies nothing
+    assert (await store.board_op(item.id, "op-one")) == board_record(1, "op-one")
+
+
+async def test_concurrent_board_applies_on_one_version_commit_once(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    results = await asyncio.gather(
+        *(
+            store.board_apply(item.id, 0, board_record(1, f"op-{n:04d}"), {"n": n})
+            for n in range(20)
+        )
+    )
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    snapshot = await store.board_snapshot(item.id)
+    assert snapshot is not None and snapshot.version == 1
+
+
+async def test_board_ops_since_and_history(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    for version in range(1, 6):
+        await store.board_apply(
+            item.id, version - 1, board_record(version, f"op-{version:04d}"), {}
+        )
+    since = await store.board_ops_since(item.id, 2, limit=10)
+    assert since is not None and [r.version for r in since] == [3, 4, 5]
+    assert await store.board_ops_since(item.id, 5, limit=10) == []
+    assert await store.board_ops_since(item.id, 0, limit=3) is None  # too far behind
+    assert await store.board_ops_since(item.id, 6, limit=10) is None  # never had it
+    assert [r.version for r in await store.board_history(item.id, 2)] == [5, 4]
+    with pytest.raises(NotFound):
+        await store.board_apply("missing", 0, board_record(1, "op-none"), {})
+
+
+async def test_private_notes_are_kept_apart_from_the_board(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    await store.private_note_put(item.id, PrivateNote("note-a", "secret", 1.0, 1.0))
+    await store.private_note_put(item.id, PrivateNote("note-a", "secret 2", 1.0, 2.0))
+    assert await store.private_notes(item.id) == [PrivateNote("note-a", "secret 2", 1.0, 2.0)]
+    assert await store.board_snapshot(item.id) is None
+    assert await store.board_history(item.id, 10) == []
+    assert await store.private_note_delete(item.id, "note-a") is True
+    assert await store.private_notes(item.id) == []
+
+
+async def test_board_activity_keeps_the_latest_time(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    await store.board_touch(item.id, Role.CLIENT, 5.0)
+    await store.board_touch(item.id, Role.CLIENT, 3.0)
+    assert await store.board_activity(item.id) == {Role.CLIENT: 5.0}

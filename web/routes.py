@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import accounts, agenda, client, engagements, pages, room, techcheck
+from web.views import accounts, agenda, board, client, engagements, pages, room, techcheck
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -36,6 +36,12 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.get("/i/{token}/room", room.client_room),
             web.get("/engagements/{id}/check", techcheck.coach_check),
             web.get("/i/{token}/check", techcheck.client_check),
+            web.get("/engagements/{id}/board", board.board_page),
+            web.get("/engagements/{id}/board/print", board.print_page),
+            web.get("/engagements/{id}/board/export.{kind:md|json}", board.export),
+            web.get("/i/{token}/board", board.board_page),
+            web.get("/i/{token}/board/print", board.print_page),
+            web.get("/i/{token}/board/export.{kind:md|json}", board.export),
             web.static("/static", STATIC_DIR),
         ]
     )

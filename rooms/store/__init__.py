@@ -7,6 +7,7 @@ from pathlib import Path
 from rooms.errors import InvalidInput
 from rooms.store.protocol import (
     AccountStore,
+    BoardStore,
     EngagementStore,
     Store,
     TechCheckStore,
@@ -15,6 +16,7 @@ from rooms.store.protocol import (
 
 __all__ = [
     "AccountStore",
+    "BoardStore",
     "EngagementStore",
     "Store",
     "TechCheckStore",

@@ -9,8 +9,9 @@ across processes with one script each.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
+from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.calls import CallKind, CallRecord
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
 from rooms.seats import SeatHolder, SeatState
@@ -154,8 +155,68 @@ class TechCheckStore(Protocol):
         ...
 
 
+class BoardStore(Protocol):
+    """One goal board per engagement: a snapshot, the log of applied operations, who was
+    last active, and, kept apart from all of it, the coach's private notes.
+
+    `board_apply` is the one atomic step: a Redis backend does it in one script (check the
+    op id, compare the version, append the record, replace the snapshot).
+    """
+
+    async def board_snapshot(self, engagement_id: str) -> BoardSnapshot | None:
+        """None while nobody has changed the board yet (version 0)."""
+        ...
+
+    async def board_apply(
+        self, engagement_id: str, expected_version: int, record: BoardRecord, state: dict[str, Any]
+    ) -> BoardCommit | None:
+        """If `record.op_id` was applied before, returns its commit with duplicate=True and
+        stores nothing. Otherwise stores `record` and `state` only if the board is still at
+        `expected_version` (`record.version` must be `expected_version + 1`); returns None
+        when it is not (another operation won the race; the caller re-applies on top)."""
+        ...
+
+    async def board_op(self, engagement_id: str, op_id: str) -> BoardRecord | None:
+        """The record of an op id applied before, if any."""
+        ...
+
+    async def board_ops_since(
+        self, engagement_id: str, version: int, limit: int
+    ) -> list[BoardRecord] | None:
+        """The records after `version`, oldest first; None when that would be more than
+        `limit` records or `version` is not one this board has had (send a snapshot)."""
+        ...
+
+    async def board_history(self, engagement_id: str, limit: int) -> list[BoardRecord]:
+        """The latest `limit` records, newest first."""
+        ...
+
+    async def board_touch(self, engagement_id: str, role: Role, now: float) -> None:
+        """Notes that `role` looked at or changed the board at `now`."""
+        ...
+
+    async def board_activity(self, engagement_id: str) -> dict[Role, float]: ...
+
+    async def private_notes(self, engagement_id: str) -> list[PrivateNote]:
+        """Oldest first."""
+        ...
+
+    async def private_note_put(self, engagement_id: str, note: PrivateNote) -> None:
+        """Adds the note or replaces the one with its id."""
+        ...
+
+    async def private_note_delete(self, engagement_id: str, note_id: str) -> bool: ...
+
+
 class Store(
-    AccountStore, EngagementStore, SeatStore, CallStore, TimerStore, TechCheckStore, Protocol
+    AccountStore,
+    EngagementStore,
+    SeatStore,
+    CallStore,
+    TimerStore,
+    TechCheckStore,
+    BoardStore,
+    Protocol,
 ):
     """The whole storage surface the app depends on."""
 

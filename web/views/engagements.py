@@ -11,7 +11,7 @@ from aiohttp import web
 from rooms.engagements import PROGRAM_MONTHS, SESSION_MINUTES, EngagementDraft
 from rooms.errors import InvalidInput
 from rooms.models import Cadence, Engagement, Language
-from server.keys import ENGAGEMENTS, SETTINGS
+from server.keys import BOARDS, ENGAGEMENTS, SETTINGS, STORE
 from web.auth import check_form_origin, require_coach
 from web.forms import read_form
 from web.render import render, translate_error
@@ -33,9 +33,15 @@ async def dashboard(request: web.Request) -> web.Response:
     coach = require_coach(request)
     engagements = await request.app[ENGAGEMENTS].of_coach(coach.id)
     techchecks = await latest_summaries(request, [e.id for e in engagements])
-    return await render(
-        request, "dashboard.html", {"engagements": engagements, "techchecks": techchecks}
-    )
+    boards, days = request.app[BOARDS], request.app[SETTINGS].inactive_days
+    progress = {e.id: await boards.progress(e, request.app[STORE], days) for e in engagements}
+    context = {
+        "engagements": engagements,
+        "techchecks": techchecks,
+        "progress": progress,
+        "inactive_days": days,
+    }
+    return await render(request, "dashboard.html", context)
 
 
 async def new_form(request: web.Request) -> web.Response:

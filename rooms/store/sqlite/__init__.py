@@ -10,17 +10,27 @@ from pathlib import Path
 
 import aiosqlite
 
-from rooms.store.sqlite import accounts, engagements, seats, techchecks, timers
+from rooms.store.sqlite import accounts, boards, engagements, seats, techchecks, timers
 from rooms.store.sqlite.accounts import AccountsMixin
+from rooms.store.sqlite.boards import BoardsMixin
 from rooms.store.sqlite.engagements import EngagementsMixin
 from rooms.store.sqlite.seats import SeatsMixin
 from rooms.store.sqlite.techchecks import TechChecksMixin
 from rooms.store.sqlite.timers import TimersMixin
 
-SCHEMAS = (accounts.SCHEMA, engagements.SCHEMA, seats.SCHEMA, timers.SCHEMA, techchecks.SCHEMA)
+SCHEMAS = (
+    accounts.SCHEMA,
+    engagements.SCHEMA,
+    seats.SCHEMA,
+    timers.SCHEMA,
+    techchecks.SCHEMA,
+    boards.SCHEMA,
+)
 
 
-class SqliteStore(AccountsMixin, EngagementsMixin, SeatsMixin, TimersMixin, TechChecksMixin):
+class SqliteStore(
+    AccountsMixin, EngagementsMixin, SeatsMixin, TimersMixin, TechChecksMixin, BoardsMixin
+):
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,94 @@
+"""Markdown and JSON exports of exactly what the requester may see.
+
+The shared board is the same for both sides. Only a coach's export adds the private notes
+and the history, and it only does so when the caller passes them: the client's export is
+built from the board alone, so it has nothing private to leak.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rooms.board.records import BoardRecord, PrivateNote
+from rooms.models import Engagement
+
+SECTION_TITLES = (("checkin", "Mid-program check-in"), ("review", "Final review"))
+
+
+def to_json(
+    engagement: Engagement,
+    version: int,
+    board: dict[str, Any],
+    *,
+    private: list[PrivateNote] | None = None,
+    history: list[BoardRecord] | None = None,
+) -> str:
+    document: dict[str, Any] = {
+        "engagement": {"id": engagement.id, "client": engagement.client_name},
+        "version": version,
+        "board": board,
+    }
+    if private is not None:
+        document["private_notes"] = [note.to_wire() for note in private]
+    if history is not None:
+        document["history"] = [record.to_wire() for record in history]
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _quote(text: str) -> str:
+    """Markdown is a plain-text format: the text goes in verbatim, indented under its item,
+    so nothing a participant typed can become a heading of the export."""
+    return "\n".join(f"    {line}" for line in text.splitlines()) if text else "    —"
+
+
+def _line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def to_markdown(
+    engagement: Engagement,
+    version: int,
+    board: dict[str, Any],
+    *,
+    private: list[PrivateNote] | None = None,
+    history: list[BoardRecord] | None = None,
+) -> str:
+    agreement = board["agreement"]
+    lines = [f"# Goal board: {engagement.client_name}", "", f"Version {version}", ""]
+    lines += ["## Agreement", ""]
+    lines += [f"- {key}: {value}" for key, value in agreement.items() if not isinstance(value, str)]
+    for key in ("program_goals", "coach_expectations", "client_expectations"):
+        lines += [f"- {key}:", _quote(agreement[key])]
+    lines += ["", "## Goals", ""]
+    for goal in board["goals"]:
+        depth = "  " if goal["parent"] else ""
+        lines.append(
+            f"{depth}- [{goal['status']}] {_line(goal['title'])} ({goal['progress']}%)"
+            + (f", target {goal['target_date']}" if goal["target_date"] else "")
+        )
+        for key in ("description", "why", "success"):
+            if goal[key]:
+                lines += [f"{depth}  - {key}:", _quote(goal[key])]
+    lines += ["", "## Homework", ""]
+    for item in board["homework"]:
+        mark = "x" if item["done"] else " "
+        lines.append(f"- [{mark}] {_line(item['text'])} ({item['owner']}, due {item['due']})")
+    lines += ["", "## Session notes", ""]
+    for note in board["notes"]:
+        lines += [f"- {note['created_by']}:", _quote(note["text"])]
+    for key, title in SECTION_TITLES:
+        lines += ["", f"## {title}", ""]
+        for goal in board["goals"]:
+            lines += [f"- {_line(goal['title'])}:", _quote(goal[f"{key}_fulfilment"])]
+        lines += ["- celebration:", _quote(board[key]["celebration"])]
+        lines += ["- action plan:", _quote(board[key]["action_plan"])]
+    if private is not None:
+        lines += ["", "## Private notes (coach only)", ""]
+        for private_note in private:
+            lines += ["-", _quote(private_note.text)]
+    if history is not None:
+        lines += ["", "## History (coach only)", ""]
+        for record in history:
+            lines.append(f"- v{record.version} {record.role.value}: {_line(record.op['type'])}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,174 @@
+"""The goal board as the Socket.IO layer and the pages use it.
+
+Applying an operation: read the snapshot, apply the pure operation, commit with
+compare-and-set on the version; on a lost race (another process committed first) apply
+again on top of the newer board. An op id seen before is answered with its first version
+and applied nothing, so a browser may resend an unacknowledged edit after a reconnect
+without doubling it.
+
+Private notes are only reachable through methods that take the role and refuse a client.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from rooms import validation
+from rooms.board.ops import apply, item_id, parse_op
+from rooms.board.records import BoardRecord, BoardSnapshot, PrivateNote
+from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, empty_board, planned_sessions
+from rooms.calls import CallKind
+from rooms.clock import Clock
+from rooms.errors import Conflict, Forbidden, InvalidInput, TandemError
+from rooms.models import Engagement, Role
+from rooms.store.protocol import BoardStore, CallStore
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+CATCH_UP_LIMIT = 500  # more missed operations than this: a snapshot is cheaper
+HISTORY_LIMIT = 200
+MAX_PRIVATE_NOTES = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    record: BoardRecord
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One dashboard row's board figures."""
+
+    held: int
+    planned: int
+    homework_done: int
+    homework_total: int
+    homework_overdue: int
+    last_client_activity: float | None
+    inactive: bool
+
+    @property
+    def last_seen(self) -> str:
+        if self.last_client_activity is None:
+            return ""
+        moment = datetime.datetime.fromtimestamp(self.last_client_activity, datetime.UTC)
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class Boards:
+    def __init__(self, store: BoardStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def snapshot(self, engagement: Engagement) -> BoardSnapshot:
+        stored = await self._store.board_snapshot(engagement.id)
+        return stored or BoardSnapshot(0, empty_board(engagement))
+
+    async def catch_up(self, engagement: Engagement, since: int | None) -> list[BoardRecord] | None:
+        """The operations after `since`, or None when the caller needs a snapshot."""
+        if since is None:
+            return None
+        return await self._store.board_ops_since(engagement.id, since, CATCH_UP_LIMIT)
+
+    async def apply(
+        self, engagement: Engagement, role: Role, op_id: object, raw_op: object
+    ) -> Applied:
+        """Raises InvalidInput, Forbidden, NotFound or Conflict, having changed nothing."""
+        checked_id = item_id(op_id, "op_id")
+        op = parse_op(raw_op)
+        for _ in range(MAX_ATTEMPTS):
+            current = await self.snapshot(engagement)
+            now = self._clock()
+            try:
+                state = apply(current.state, op, role, now)
+            except TandemError:
+                # A resend of an op that was applied (its ack was lost) may no longer
+                # apply (an add whose id now exists): it is answered as applied.
+                first = await self._store.board_op(engagement.id, checked_id)
+                if first is not None:
+                    return Applied(first, True)
+                raise
+            record = BoardRecord(current.version + 1, checked_id, role, now, op.to_wire())
+            commit = await self._store.board_apply(engagement.id, current.version, record, state)
+            if commit is None:
+                continue
+            await self._store.board_touch(engagement.id, role, now)
+            if commit.duplicate:
+                first = await self._store.board_op(engagement.id, checked_id)
+                return Applied(first or record, True)
+            return Applied(record, False)
+        raise Conflict("The board is busy; try again.")
+
+    async def touch(self, engagement: Engagement, role: Role) -> None:
+        await self._store.board_touch(engagement.id, role, self._clock())
+
+    async def history(self, engagement: Engagement, role: Role) -> list[BoardRecord]:
+        _coach_only(role)
+        return await self._store.board_history(engagement.id, HISTORY_LIMIT)
+
+    async def private_notes(self, engagement: Engagement, role: Role) -> list[PrivateNote]:
+        _coach_only(role)
+        return await self._store.private_notes(engagement.id)
+
+    async def put_private_note(
+        self, engagement: Engagement, role: Role, note_id: object, text: object
+    ) -> list[PrivateNote]:
+        _coach_only(role)
+        ident = item_id(note_id)
+        body = validation.text(text, "text", max_len=NOTE_TEXT)
+        notes = await self._store.private_notes(engagement.id)
+        existing = next((n for n in notes if n.id == ident), None)
+        if existing is None and len(notes) >= MAX_PRIVATE_NOTES:
+            raise InvalidInput(
+                "This board already holds %(max)s of these; remove one first.",
+                params={"max": MAX_PRIVATE_NOTES},
+            )
+        now = self._clock()
+        created = existing.created_at if existing else now
+        await self._store.private_note_put(engagement.id, PrivateNote(ident, body, created, now))
+        return await self._store.private_notes(engagement.id)
+
+    async def delete_private_note(
+        self, engagement: Engagement, role: Role, note_id: object
+    ) -> list[PrivateNote]:
+        _coach_only(role)
+        await self._store.private_note_delete(engagement.id, item_id(note_id))
+        return await self._store.private_notes(engagement.id)
+
+    async def progress(
+        self, engagement: Engagement, calls: CallStore, inactive_days: int
+    ) -> Progress:
+        board = (await self.snapshot(engagement)).state
+        now = self._clock()
+        real = [c for c in await calls.calls_of(engagement.id) if c.kind is CallKind.REAL]
+        homework = board["homework"]
+        today = datetime.datetime.fromtimestamp(now, datetime.UTC).date().isoformat()
+
+        def overdue(item: dict[str, Any]) -> bool:
+            if item["done"]:
+                return False
+            if item["due"] == NEXT_SESSION:
+                return any(c.started_at > item["created_at"] for c in real)
+            return bool(item["due"] < today)
+
+        last = (await self._store.board_activity(engagement.id)).get(Role.CLIENT)
+        since = last if last is not None else engagement.created_at
+        return Progress(
+            held=len(real),
+            planned=planned_sessions(board),
+            homework_done=sum(1 for h in homework if h["done"]),
+            homework_total=len(homework),
+            homework_overdue=sum(1 for h in homework if overdue(h)),
+            last_client_activity=last,
+            inactive=now - since > inactive_days * 86400,
+        )
+
+
+def _coach_only(role: Role) -> None:
+    if role is not Role.COACH:
+        raise Forbidden("Only the coach can see this.")

@@ -1,0 +1,182 @@
+"""Goal boards: snapshot row, operation log, activity, and the separate private notes.
+
+`board_apply` runs as one IMMEDIATE transaction: the op-id check, the version compare,
+the log append and the snapshot replace commit together or not at all, and the snapshot
+update is itself conditional on the version (`WHERE version = ?`), so two processes
+sharing the file cannot both commit on top of the same version.
+
+Private notes sit in their own table that no board query reads.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
+from rooms.errors import NotFound
+from rooms.models import Role
+from rooms.store.sqlite.base import SqliteBase
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS boards (
+    engagement_id TEXT PRIMARY KEY REFERENCES engagements(id),
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS board_ops (
+    engagement_id TEXT NOT NULL REFERENCES engagements(id),
+    version INTEGER NOT NULL,
+    op_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    at REAL NOT NULL,
+    op TEXT NOT NULL,
+    PRIMARY KEY (engagement_id, version),
+    UNIQUE (engagement_id, op_id)
+);
+CREATE TABLE IF NOT EXISTS board_activity (
+    engagement_id TEXT NOT NULL REFERENCES engagements(id),
+    role TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (engagement_id, role)
+);
+CREATE TABLE IF NOT EXISTS private_notes (
+    engagement_id TEXT NOT NULL REFERENCES engagements(id),
+    id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (engagement_id, id)
+);
+"""
+
+
+def _record(row: sqlite3.Row) -> BoardRecord:
+    return BoardRecord(
+        row["version"], row["op_id"], Role(row["role"]), row["at"], json.loads(row["op"])
+    )
+
+
+class BoardsMixin(SqliteBase):
+    async def board_snapshot(self, engagement_id: str) -> BoardSnapshot | None:
+        row = await self._one(
+            "SELECT version, state FROM boards WHERE engagement_id = ?", (engagement_id,)
+        )
+        return BoardSnapshot(row["version"], json.loads(row["state"])) if row else None
+
+    async def board_apply(
+        self, engagement_id: str, expected_version: int, record: BoardRecord, state: dict[str, Any]
+    ) -> BoardCommit | None:
+        if record.version != expected_version + 1:
+            raise ValueError("a board record must be exactly one version newer")
+        try:
+            async with self._tx() as db:
+                async with db.execute(
+                    "SELECT version FROM board_ops WHERE engagement_id = ? AND op_id = ?",
+                    (engagement_id, record.op_id),
+                ) as cursor:
+                    seen = await cursor.fetchone()
+                if seen is not None:
+                    return BoardCommit(seen["version"], duplicate=True)
+                encoded = json.dumps(state, ensure_ascii=False)
+                if expected_version == 0:
+                    cursor = await db.execute(
+                        "INSERT INTO boards VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                        (engagement_id, record.version, encoded),
+                    )
+                else:
+                    cursor = await db.execute(
+                        "UPDATE boards SET version = ?, state = ?"
+                        " WHERE engagement_id = ? AND version = ?",
+                        (record.version, encoded, engagement_id, expected_version),
+                    )
+                if cursor.rowcount != 1:
+                    return None
+                await db.execute(
+                    "INSERT INTO board_ops VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        engagement_id,
+                        record.version,
+                        record.op_id,
+                        record.role.value,
+                        record.at,
+                        json.dumps(record.op, ensure_ascii=False),
+                    ),
+                )
+                return BoardCommit(record.version, duplicate=False)
+        except sqlite3.IntegrityError as exc:
+            raise NotFound("No such engagement.") from exc
+
+    async def board_op(self, engagement_id: str, op_id: str) -> BoardRecord | None:
+        row = await self._one(
+            "SELECT * FROM board_ops WHERE engagement_id = ? AND op_id = ?", (engagement_id, op_id)
+        )
+        return _record(row) if row else None
+
+    async def board_ops_since(
+        self, engagement_id: str, version: int, limit: int
+    ) -> list[BoardRecord] | None:
+        snapshot = await self._one(
+            "SELECT version FROM boards WHERE engagement_id = ?", (engagement_id,)
+        )
+        current = snapshot["version"] if snapshot else 0
+        if not 0 <= version <= current or current - version > limit:
+            return None
+        rows = await self._all(
+            "SELECT * FROM board_ops WHERE engagement_id = ? AND version > ? ORDER BY version",
+            (engagement_id, version),
+        )
+        return [_record(row) for row in rows]
+
+    async def board_history(self, engagement_id: str, limit: int) -> list[BoardRecord]:
+        rows = await self._all(
+            "SELECT * FROM board_ops WHERE engagement_id = ? ORDER BY version DESC LIMIT ?",
+            (engagement_id, limit),
+        )
+        return [_record(row) for row in rows]
+
+    async def board_touch(self, engagement_id: str, role: Role, now: float) -> None:
+        try:
+            async with self._tx() as db:
+                await db.execute(
+                    "INSERT INTO board_activity VALUES (?, ?, ?) ON CONFLICT"
+                    " (engagement_id, role) DO UPDATE SET at = max(at, excluded.at)",
+                    (engagement_id, role.value, now),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise NotFound("No such engagement.") from exc
+
+    async def board_activity(self, engagement_id: str) -> dict[Role, float]:
+        rows = await self._all(
+            "SELECT role, at FROM board_activity WHERE engagement_id = ?", (engagement_id,)
+        )
+        return {Role(row["role"]): row["at"] for row in rows}
+
+    async def private_notes(self, engagement_id: str) -> list[PrivateNote]:
+        rows = await self._all(
+            "SELECT id, text, created_at, updated_at FROM private_notes"
+            " WHERE engagement_id = ? ORDER BY created_at, id",
+            (engagement_id,),
+        )
+        return [PrivateNote(r["id"], r["text"], r["created_at"], r["updated_at"]) for r in rows]
+
+    async def private_note_put(self, engagement_id: str, note: PrivateNote) -> None:
+        try:
+            async with self._tx() as db:
+                await db.execute(
+                    "INSERT INTO private_notes VALUES (?, ?, ?, ?, ?) ON CONFLICT"
+                    " (engagement_id, id) DO UPDATE SET text = excluded.text,"
+                    " updated_at = excluded.updated_at",
+                    (engagement_id, note.id, note.text, note.created_at, note.updated_at),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise NotFound("No such engagement.") from exc
+
+    async def private_note_delete(self, engagement_id: str, note_id: str) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM private_notes WHERE engagement_id = ? AND id = ?",
+                (engagement_id, note_id),
+            )
+            return cursor.rowcount == 1

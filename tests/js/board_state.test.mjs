@@ -1,0 +1,39 @@
+// BoardSync applies server records in version order and shows own edits on top.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { BoardSync, applyOp } from "../../web/static/js/board_state.js";
+
+const defaults = { goals: { title: "", parent: null, progress: 0, status: "active" }, homework: { text: "", goal: null, done: false }, notes: { text: "" } };
+const empty = () => ({ agreement: { client_expectations: "" }, goals: [], homework: [], notes: [] });
+const record = (version, op, role = "coach", opId = `op-${version}`) => ({ version, op_id: opId, role, at: version, op });
+
+test("records apply in version order even when they arrive out of order", () => {
+  const sync = new BoardSync("client");
+  sync.joined({ snapshot: empty(), version: 0, defaults });
+  sync.take(record(2, { type: "set", section: "agreement", field: "client_expectations", value: "second" }));
+  assert.equal(sync.version, 0);
+  sync.take(record(1, { type: "set", section: "agreement", field: "client_expectations", value: "first" }));
+  assert.equal(sync.version, 2);
+  assert.equal(sync.view().agreement.client_expectations, "second");
+});
+
+test("own edits show at once and leave pending when their record arrives", () => {
+  const sync = new BoardSync("client");
+  sync.joined({ snapshot: empty(), version: 0, defaults });
+  const entry = sync.propose({ type: "add", collection: "goals", id: "goal-1", fields: { title: "Job" } });
+  assert.equal(sync.view().goals[0].title, "Job");
+  assert.equal(sync.confirmed.goals.length, 0);
+  sync.take(record(1, entry.op, "client", entry.op_id));
+  assert.equal(sync.pending.length, 0);
+  assert.equal(sync.confirmed.goals[0].progress, 0);
+});
+
+test("removing a goal takes its intermediate goals and unlinks homework", () => {
+  let board = empty();
+  board = applyOp(board, { type: "add", collection: "goals", id: "g1", fields: { title: "a" } }, "coach", 1, defaults);
+  board = applyOp(board, { type: "add", collection: "goals", id: "g2", fields: { title: "b", parent: "g1" } }, "coach", 2, defaults);
+  board = applyOp(board, { type: "add", collection: "homework", id: "h1", fields: { text: "t", goal: "g2" } }, "coach", 3, defaults);
+  board = applyOp(board, { type: "remove", collection: "goals", id: "g1" }, "coach", 4, defaults);
+  assert.deepEqual(board.goals, []);
+  assert.equal(board.homework[0].goal, null);
+});

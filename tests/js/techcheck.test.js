@@ -9,6 +9,7 @@ import {
   gradeFigure,
   icePath,
   level,
+  peak,
   mediaProblem,
   networkFigures,
   readStats,
@@ -132,4 +133,12 @@ test("the test sound is a valid WAV of the requested length", () => {
   assert.equal(wav.length, 44 + 8000);
   assert.equal(String.fromCharCode(...wav.slice(0, 4)), "RIFF");
   assert.equal(String.fromCharCode(...wav.slice(8, 12)), "WAVE");
+});
+
+test("peak finds a short sound that the RMS of a long window would dilute", () => {
+  const quiet = new Uint8Array(32768).fill(128);
+  quiet.fill(200, 1000, 1960); // a 20 ms beep at 48 kHz
+  assert.ok(peak(quiet) > 0.5);
+  assert.ok(level(quiet) < 0.12);
+  assert.equal(peak(new Uint8Array(16).fill(128)), 0);
 });

@@ -5,13 +5,14 @@
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { ErrorCode, TECHCHECK_NAMESPACE, TechCheckEvent } from "./protocol.js";
 import {
-  HEARD_LEVEL,
+  HEARD_PEAK,
   Outcome,
   browserName,
   browserSupport,
   buildReport,
   gradeFigure,
   level,
+  peak,
   mediaProblem,
   networkFigures,
   readStats,
@@ -122,7 +123,8 @@ function listenToMic(stream) {
   stopMic();
   const context = new AudioCtx();
   const analyser = context.createAnalyser();
-  analyser.fftSize = 1024;
+  analyser.fftSize = 32768; // ~0.7 s at 48 kHz: polled every 100 ms, no sound falls between
+
   context.createMediaStreamSource(stream).connect(analyser);
   const samples = new Uint8Array(analyser.fftSize);
   const meter = $("mic-level");
@@ -131,10 +133,11 @@ function listenToMic(stream) {
   setStep("microphone", "pending", "checking");
   const tick = () => {
     analyser.getByteTimeDomainData(samples);
-    const value = level(samples);
+    const value = level(samples.subarray(samples.length - 2048)); // the meter shows "now"
+    const loudest = peak(samples);
     meter.value = Math.min(1, value * 4); // speech sits low on a linear scale
-    meter.dataset.peak = String(Math.max(Number(meter.dataset.peak || 0), value));
-    if (!heard && value >= HEARD_LEVEL) {
+    meter.dataset.peak = String(Math.max(Number(meter.dataset.peak || 0), loudest));
+    if (!heard && loudest >= HEARD_PEAK) {
       heard = true;
       setStep("microphone", Outcome.PASS, "microphone-pass");
     } else if (!heard && performance.now() - since > MIC_LISTEN_MS && state.outcomes.microphone !== Outcome.ATTENTION) {

@@ -17,7 +17,7 @@ export const STEPS = Object.freeze(["browser", "camera", "microphone", "speakers
 const LOW_IS_BAD = new Set(["bitrate_up_kbps", "bitrate_down_kbps"]);
 
 // Mic level (RMS of the waveform, 0..1) above which we say "we can hear you".
-export const HEARD_LEVEL = 0.02;
+export const HEARD_PEAK = 0.06;
 
 /** A short, human name for the coach's dashboard ("Chrome 120"), never the whole UA. */
 export function browserName(userAgent) {
@@ -66,6 +66,17 @@ export function level(samples) {
     sum += centred * centred;
   }
   return Math.sqrt(sum / samples.length);
+}
+
+/**
+ * Peak level (0..1) of the same data. Hearing is decided on the peak over a long window,
+ * not on the RMS of a short slice: a short sound (a word, a fake device's beep) between
+ * two polls would otherwise be missed.
+ */
+export function peak(samples) {
+  let highest = 0;
+  for (const value of samples ?? []) highest = Math.max(highest, Math.abs(value - 128) / 128);
+  return highest;
 }
 
 /** Picks the numbers we need out of an RTCStatsReport's values (plain objects). */

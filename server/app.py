@@ -20,6 +20,7 @@ from rooms.turn import IceConfig
 from server.config import Settings
 from server.keys import ACCOUNTS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
 from signaling.identity import Authenticator
+from signaling.pubsub import RedisManager
 from signaling.room import RoomNamespace, RoomPolicy
 from web.auth import auth_middleware
 from web.i18n import Catalogs
@@ -55,8 +56,11 @@ def _socketio_server(settings: Settings) -> socketio.AsyncServer:
     # None keeps python-socketio's same-origin check; a list adds the configured origins.
     # Never '*' or []: both switch the Origin check off.
     origins = list(settings.origins) if settings.allowed_origins else None
+    # With Redis, emits to a room reach sockets on every process (see signaling/pubsub.py).
+    manager = RedisManager(settings.redis_url) if settings.redis_url else None
     return socketio.AsyncServer(
         async_mode="aiohttp",
+        client_manager=manager,
         cors_allowed_origins=origins,
         max_http_buffer_size=MAX_SOCKET_MESSAGE,
         ping_interval=20,
@@ -91,5 +95,13 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
     room = RoomNamespace(authenticator, store, app[CLOCK], policy)
     app[SIO].register_namespace(room)
+    manager = app[SIO].manager
+    if isinstance(manager, RedisManager):
+        # Subscribe now, not at the first connection (upstream's default), so /readyz can
+        # tell whether this process hears the others before anyone connects.
+        app[SIO].manager_initialized = True
+        manager.initialize()
     yield
     await room.close()
+    if isinstance(manager, RedisManager):
+        await manager.aclose()

@@ -17,17 +17,18 @@ from rooms.models import Role
 from rooms.seats import SeatHolder, SeatState, claim
 from rooms.store.redis.base import RedisBase, guarded, keyname, texts
 
-FIELDS = ("sid", "device", "state", "since", "session", "node")
+FIELDS = ("sid", "device", "state", "since", "session", "practice", "node")
 
 CLAIM_SEAT = """
-local cur = redis.call('HMGET', KEYS[1], 'sid', 'device', 'state', 'since', 'session', 'node')
-local held = cur[1] and redis.call('EXISTS', ARGV[8] .. cur[6]) == 1
-if held and cur[2] ~= ARGV[2] and ARGV[7] ~= '1' then
-  return {'full', cur[1], cur[2], cur[3], cur[4], cur[5]}
+local cur = redis.call('HMGET', KEYS[1], 'sid', 'device', 'state', 'since', 'session',
+                      'practice', 'node')
+local held = cur[1] and redis.call('EXISTS', ARGV[9] .. cur[7]) == 1
+if held and cur[2] ~= ARGV[2] and ARGV[8] ~= '1' then
+  return {'full', cur[1], cur[2], cur[3], cur[4], cur[5], cur[6]}
 end
 redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'device', ARGV[2], 'state', ARGV[3],
-           'since', ARGV[4], 'session', ARGV[5], 'node', ARGV[6])
-if held then return {'taken', cur[1], cur[2], cur[3], cur[4], cur[5]} end
+           'since', ARGV[4], 'session', ARGV[5], 'practice', ARGV[6], 'node', ARGV[7])
+if held then return {'taken', cur[1], cur[2], cur[3], cur[4], cur[5], cur[6]} end
 return {'free'}
 """
 
@@ -70,8 +71,8 @@ def node_key(node: str) -> str:
 
 
 def _holder(values: list[str]) -> SeatHolder:
-    sid, device, state, since, session = values[:5]
-    return SeatHolder(sid, device, SeatState(state), float(since), session)
+    sid, device, state, since, session, practice = values[:6]
+    return SeatHolder(sid, device, SeatState(state), float(since), session, practice == "1")
 
 
 def _call(engagement_id: str, call_id: str, record: str) -> CallRecord:
@@ -94,6 +95,7 @@ class SeatsMixin(RedisBase):
                 holder.state.value,
                 repr(holder.since),
                 holder.session,
+                "1" if holder.practice else "0",
                 self._node,
                 "1" if takeover else "0",
                 node_key(""),
@@ -126,12 +128,12 @@ class SeatsMixin(RedisBase):
         held = {role: row for role, row in zip(Role, rows, strict=True) if row[0] is not None}
         if not held:
             return {}
-        alive = await self._redis.exists(*(node_key(row[5]) for row in held.values()))
+        alive = await self._redis.exists(*(node_key(row[6]) for row in held.values()))
         if alive == len(held):
             return {role: _holder(row) for role, row in held.items()}
         async with self._redis.pipeline(transaction=False) as pipe:
             for row in held.values():
-                pipe.exists(node_key(row[5]))
+                pipe.exists(node_key(row[6]))
             flags = await pipe.execute()
         return {
             role: _holder(row) for (role, row), up in zip(held.items(), flags, strict=True) if up

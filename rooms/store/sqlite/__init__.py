@@ -34,4 +34,5 @@ class SqliteStore(AccountsMixin, EngagementsMixin, SeatsMixin, TimersMixin):
             await db.execute(pragma)
         for schema in SCHEMAS:
             await db.executescript(schema)
+        await seats.migrate(db)
         return cls(db)

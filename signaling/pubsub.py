@@ -10,8 +10,8 @@ Two parts are replaced:
   one; here one publishing client (which reconnects by itself) and one listening
   connection per subscription, each closed when done.
 
-Pub/sub is at-most-once: messages published during an outage are lost (and logged), so
-clients resync state by version when they reconnect; nothing relies on delivery.
+Pub/sub is at-most-once: a message that cannot be published raises StoreUnavailable, so
+the sender's ack says so; clients resync state by version when they reconnect.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import ConstantBackoff
 from redis.exceptions import RedisError
+
+from rooms.errors import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +59,11 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         try:
             return await self._client().publish(self.channel, self.json.dumps(data))
         except (RedisError, OSError) as exc:
-            logger.error("cannot publish to redis; message dropped: %s", exc)
-            return None
+            # Raised, not swallowed: the sender's ack says the message did not go out.
+            logger.error("cannot publish to redis: %s", exc)
+            raise StoreUnavailable(
+                "The connection between servers is down. Try again in a moment."
+            ) from exc
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
         if self._listener is None:

@@ -67,7 +67,11 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             identity = await self._auth.identify(environ, auth)
         except TandemError as error:
-            raise socketio.exceptions.ConnectionRefusedError(error.to_wire()) from None
+            # Two arguments: the browser gets `message` and `data` (the code it branches on);
+            # one argument would arrive as a stringified dict with no `data` at all.
+            raise socketio.exceptions.ConnectionRefusedError(
+                error.message, error.to_wire()
+            ) from None
         bucket = TokenBucket(SIGNAL_RATE, SIGNAL_BURST, self._clock)
         self._members[sid] = Member(identity, bucket)
 
@@ -141,6 +145,12 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         member = self._members.pop(sid, None)
         if member is None or not member.seated or member.leaving:
             return
+        try:
+            await self._dropped(sid, member, reason)
+        except TandemError as error:  # e.g. Redis is down: the seat expires with its process
+            logger.warning("seat not updated after disconnect: %s", error.code, extra={"sid": sid})
+
+    async def _dropped(self, sid: str, member: Member, reason: str) -> None:
         identity = member.identity
         if reason == socketio.AsyncServer.reason.CLIENT_DISCONNECT:
             await self._vacate(sid, member)
@@ -211,8 +221,11 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         except asyncio.CancelledError:
             return
         self._grace.pop((identity.engagement.id, identity.role), None)
-        if await self._store.release_seat(identity.engagement.id, identity.role, sid):
-            await self._after_release(identity)
+        try:
+            if await self._store.release_seat(identity.engagement.id, identity.role, sid):
+                await self._after_release(identity)
+        except TandemError as error:
+            logger.warning("seat not released after grace: %s", error.code, extra={"sid": sid})
 
     async def _after_release(self, identity: Identity) -> None:
         engagement_id = identity.engagement.id

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +23,7 @@ from rooms.seats import SeatHolder, SeatState
 from rooms.store import Store, open_store
 from tests.helpers import Pair
 from tests.processes import Cluster, login_cookie, make_pair_cli
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, running_redis
 from tests.sockets import Recorder, client, coach
 
 pytestmark = pytest.mark.redis
@@ -182,3 +184,16 @@ async def test_a_killed_process_frees_its_seats_once_its_heartbeat_expires(
     with contextlib.suppress(Exception):
         await dead.close()
     await alive.close()
+
+
+async def test_start_up_warns_loudly_when_redis_has_no_append_only_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for appendonly in (True, False):
+        caplog.clear()
+        with running_redis(tmp_path / f"aof-{appendonly}", appendonly=appendonly) as server:
+            opened = await open_store(server.url)
+            await opened.close()
+        warned = [r for r in caplog.records if "APPEND-ONLY" in r.getMessage()]
+        assert bool(warned) is not appendonly
+        assert all(r.levelno == logging.WARNING for r in warned)

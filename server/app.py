@@ -90,7 +90,9 @@ async def _close_sockets(app: web.Application) -> None:
 async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     settings, store = app[SETTINGS], app[STORE]
     await store.clear_seats()  # nobody is connected to a process that is just starting
-    authenticator = Authenticator(app[ACCOUNTS], app[ENGAGEMENTS], store)
+    authenticator = Authenticator(
+        app[ACCOUNTS], app[ENGAGEMENTS], store, clock=app[CLOCK], trust_proxy=settings.trust_proxy
+    )
     ice = IceConfig(settings.stun_urls, settings.turn_urls, settings.turn_secret)
     policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
     room = RoomNamespace(authenticator, store, app[CLOCK], policy)

@@ -32,13 +32,16 @@ class SeatState(StrEnum):
 @dataclass(frozen=True, slots=True)
 class SeatHolder:
     """`device` identifies the browser (shared by its tabs); `session` one page load, so
-    the other side knows when to start a fresh peer connection."""
+    the other side knows when to start a fresh peer connection. `practice` is kept with
+    the seat (not in the process) so whichever process completes the pair logs the call
+    with the right kind."""
 
     sid: str
     device: str
     state: SeatState
     since: float
     session: str
+    practice: bool = False
 
 
 def parse_key(value: object, field: str) -> str:

@@ -25,6 +25,7 @@ from server.keys import ACCOUNTS, BOARDS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, S
 from signaling.board import BoardNamespace
 from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
+from signaling.pubsub import RedisManager
 from signaling.room import RoomNamespace, RoomPolicy
 from signaling.techcheck import TechCheckNamespace
 from signaling.timer import TimerNamespace
@@ -63,8 +64,11 @@ def _socketio_server(settings: Settings) -> socketio.AsyncServer:
     # None keeps python-socketio's same-origin check; a list adds the configured origins.
     # Never '*' or []: both switch the Origin check off.
     origins = list(settings.origins) if settings.allowed_origins else None
+    # With Redis, emits to a room reach sockets on every process (see signaling/pubsub.py).
+    manager = RedisManager(settings.redis_url) if settings.redis_url else None
     return socketio.AsyncServer(
         async_mode="aiohttp",
+        client_manager=manager,
         cors_allowed_origins=origins,
         max_http_buffer_size=MAX_SOCKET_MESSAGE,
         ping_interval=20,
@@ -102,7 +106,9 @@ async def _close_sockets(app: web.Application) -> None:
 async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     settings, store = app[SETTINGS], app[STORE]
     await store.clear_seats()  # nobody is connected to a process that is just starting
-    authenticator = Authenticator(app[ACCOUNTS], app[ENGAGEMENTS], store)
+    authenticator = Authenticator(
+        app[ACCOUNTS], app[ENGAGEMENTS], store, clock=app[CLOCK], trust_proxy=settings.trust_proxy
+    )
     ice = IceConfig(settings.stun_urls, settings.turn_urls, settings.turn_secret)
     policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
     room = RoomNamespace(authenticator, store, app[CLOCK], policy)
@@ -110,8 +116,16 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     timers = Timers(store, app[CLOCK])
     app[SIO].register_namespace(TimerNamespace(authenticator, timers, store, app[CLOCK]))
     app[SIO].register_namespace(BoardNamespace(authenticator, app[BOARDS], app[CLOCK]))
+    manager = app[SIO].manager
+    if isinstance(manager, RedisManager):
+        # Subscribe now, not at the first connection (upstream's default), so /readyz can
+        # tell whether this process hears the others before anyone connects.
+        app[SIO].manager_initialized = True
+        manager.initialize()
     yield
     await room.close()
+    if isinstance(manager, RedisManager):
+        await manager.aclose()
 
 
 async def _techcheck_context(app: web.Application) -> AsyncIterator[None]:

@@ -11,8 +11,10 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from rooms.accounts import SESSION_COOKIE, Accounts
+from rooms.addresses import client_address
+from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
-from rooms.errors import NotFound, TandemError
+from rooms.errors import NotFound, TandemError, Throttled
 from rooms.models import Engagement, Role
 from rooms.store import Store
 
@@ -31,13 +33,55 @@ class Identity:
         return f"engagement:{self.engagement.id}"
 
 
+CONNECT_FAILURES = 30  # refused connections per address per window, across all processes
+CONNECT_WINDOW = 600.0
+
+
 class Authenticator:
-    def __init__(self, accounts: Accounts, engagements: Engagements, store: Store) -> None:
+    def __init__(
+        self,
+        accounts: Accounts,
+        engagements: Engagements,
+        store: Store,
+        *,
+        clock: Clock = wall_clock,
+        trust_proxy: bool = False,
+    ) -> None:
         self._accounts = accounts
         self._engagements = engagements
         self._store = store
+        self._clock = clock
+        self._trust_proxy = trust_proxy
 
     async def identify(self, environ: dict[str, Any], auth: object) -> Identity:
+        """Refused attempts are counted per client address in the store (so in Redis,
+        shared by every process): guessing invite links or engagement ids is throttled."""
+        key = f"connect:{self.address(environ)}"
+        now = self._clock()
+        if await self._store.count_login_failures(key, now, CONNECT_WINDOW) >= CONNECT_FAILURES:
+            raise Throttled(
+                "Too many failed attempts. Wait a few minutes and try again.",
+                retry_after=CONNECT_WINDOW,
+            )
+        try:
+            return await self._identify(environ, auth)
+        except Unauthorized:
+            await self._store.note_login_failure(key, now, CONNECT_WINDOW)
+            raise
+
+    def address(self, environ: dict[str, Any]) -> str:
+        """python-engineio puts 127.0.0.1 in REMOTE_ADDR under aiohttp whoever connects;
+        the real peer is on the aiohttp request it also passes along."""
+        request = environ.get("aiohttp.request")
+        remote = getattr(request, "remote", None)
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+        return client_address(
+            remote if isinstance(remote, str) else None,
+            forwarded if isinstance(forwarded, str) else None,
+            trust_proxy=self._trust_proxy,
+        )
+
+    async def _identify(self, environ: dict[str, Any], auth: object) -> Identity:
         if not isinstance(auth, dict):
             raise Unauthorized("Open this page from your invite link or log in.")
         invite, engagement_id = auth.get("invite"), auth.get("engagement")

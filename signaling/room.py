@@ -67,7 +67,11 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             identity = await self._auth.identify(environ, auth)
         except TandemError as error:
-            raise socketio.exceptions.ConnectionRefusedError(error.to_wire()) from None
+            # Two arguments: the browser gets `message` and `data` (the code it branches on);
+            # one argument would arrive as a stringified dict with no `data` at all.
+            raise socketio.exceptions.ConnectionRefusedError(
+                error.message, error.to_wire()
+            ) from None
         bucket = TokenBucket(SIGNAL_RATE, SIGNAL_BURST, self._clock)
         self._members[sid] = Member(identity, bucket)
 
@@ -76,7 +80,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         member = self._member(sid)
         request = JoinRequest.parse(payload)
         identity = member.identity
-        holder = SeatHolder(sid, request.device, SeatState.HERE, self._clock(), request.session)
+        holder = SeatHolder(
+            sid, request.device, SeatState.HERE, self._clock(), request.session, request.practice
+        )
         engagement_id = identity.engagement.id
         previous = await self._store.claim_seat(
             engagement_id, identity.role, holder, takeover=request.takeover
@@ -88,7 +94,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if previous is not None and previous.sid != sid:
             await self._replace(previous.sid, identity)
         self._negotiations.setdefault(engagement_id, Negotiation()).reset()
-        await self._maybe_open_call(identity, request.practice)
+        await self._maybe_open_call(identity)
         presence = await self._presence(engagement_id)
         logger.info("seat taken", extra={"room": engagement_id, "role": identity.role, "sid": sid})
         # Broadcast last: the peer answers it with an offer at once, and that offer must
@@ -105,7 +111,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_signal(self, sid: str, payload: object = None) -> Ack:
         member = self._seated(sid)
         signal = parse_signal(payload)
-        if isinstance(signal.message, Description):
+        if isinstance(signal.message, Description) and self._peer_is_here(member):
             negotiation = self._negotiations.setdefault(
                 member.identity.engagement.id, Negotiation()
             )
@@ -142,6 +148,12 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         member = self._members.pop(sid, None)
         if member is None or not member.seated or member.leaving:
             return
+        try:
+            await self._dropped(sid, member, reason)
+        except TandemError as error:  # e.g. Redis is down: the seat expires with its process
+            logger.warning("seat not updated after disconnect: %s", error.code, extra={"sid": sid})
+
+    async def _dropped(self, sid: str, member: Member, reason: str) -> None:
         identity = member.identity
         if reason == socketio.AsyncServer.reason.CLIENT_DISCONNECT:
             await self._vacate(sid, member)
@@ -160,6 +172,17 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             task.cancel()
         await asyncio.gather(*self._grace.values(), return_exceptions=True)
         self._grace.clear()
+
+    def _peer_is_here(self, member: Member) -> bool:
+        """Whether the other seat's socket is on this process. Description order is only
+        checked then: with Redis the other side's offers pass through another process,
+        which this one's Negotiation never sees, and a correct answer must not be refused
+        for that. Out-of-order descriptions still fail in the browser, just less clearly."""
+        engagement_id, role = member.identity.engagement.id, member.identity.role
+        return any(
+            m.seated and m.identity.engagement.id == engagement_id and m.identity.role is not role
+            for m in self._members.values()
+        )
 
     def _member(self, sid: str) -> Member:
         member = self._members.get(sid)
@@ -201,8 +224,11 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         except asyncio.CancelledError:
             return
         self._grace.pop((identity.engagement.id, identity.role), None)
-        if await self._store.release_seat(identity.engagement.id, identity.role, sid):
-            await self._after_release(identity)
+        try:
+            if await self._store.release_seat(identity.engagement.id, identity.role, sid):
+                await self._after_release(identity)
+        except TandemError as error:
+            logger.warning("seat not released after grace: %s", error.code, extra={"sid": sid})
 
     async def _after_release(self, identity: Identity) -> None:
         engagement_id = identity.engagement.id
@@ -216,17 +242,14 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if task is not None:
             task.cancel()
 
-    async def _maybe_open_call(self, identity: Identity, practice: bool) -> None:
+    async def _maybe_open_call(self, identity: Identity) -> None:
+        """The seats, not this process's members, say whether it is practice: the other
+        person may be connected to another process."""
         seats = await self._store.seats(identity.engagement.id)
         if len(seats) == 2:
-            kind = CallKind.PRACTICE if practice or self._any_practice(identity) else CallKind.REAL
+            practice = any(holder.practice for holder in seats.values())
+            kind = CallKind.PRACTICE if practice else CallKind.REAL
             await self._store.open_call(identity.engagement.id, kind, self._clock())
-
-    def _any_practice(self, identity: Identity) -> bool:
-        return any(
-            m.practice and m.seated and m.identity.engagement.id == identity.engagement.id
-            for m in self._members.values()
-        )
 
     async def _presence(self, engagement_id: str) -> dict[str, object]:
         """{"coach": "here", "client": "away", "sessions": {"coach": "<page session>"}}"""

@@ -70,4 +70,4 @@ async def recorders() -> AsyncIterator[list[Recorder]]:
         await recorder.close()
 
 
-pytest_plugins = ["tests.loopback", "tests.browser"]
+pytest_plugins = ["tests.loopback", "tests.browser", "tests.redis_server", "tests.processes"]

@@ -18,11 +18,13 @@ TIMEOUT = 10.0
 
 
 class Recorder:
-    def __init__(self, namespace: str = ROOM_NAMESPACE) -> None:
+    def __init__(
+        self, namespace: str = ROOM_NAMESPACE, http: aiohttp.ClientSession | None = None
+    ) -> None:
         self.namespace = namespace
         # Our own HTTP session, closed in close(): engineio leaves its own open when a
         # connection is refused, which would surface as a ResourceWarning.
-        self.http = aiohttp.ClientSession()
+        self.http = http or aiohttp.ClientSession()
         self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http)
         self.queues: dict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self.device = secrets.token_urlsafe(16)

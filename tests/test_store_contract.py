@@ -1,4 +1,4 @@
-"""The storage contract every backend passes; add a backend to BACKENDS to run it there."""
+"""The storage contract every backend passes: SQLite, and Redis on a real redis-server."""
 
 from __future__ import annotations
 
@@ -9,25 +9,31 @@ from pathlib import Path
 import pytest
 
 from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
-from rooms.errors import Conflict, NotFound
-from rooms.models import (
-    Cadence,
-    Engagement,
-    InviteState,
-    Language,
-    LoginSession,
-    Role,
-    SetupLink,
-)
+from rooms.calls import CallKind
+from rooms.errors import Conflict, NotFound, RoomFull
+from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, Role, SetupLink
+from rooms.seats import SeatHolder, SeatState
 from rooms.store import Store, open_store
 from rooms.tokens import digest, new_id, new_token
-
-BACKENDS = ["sqlite"]
+from tests.redis_server import BACKENDS, backend_url
 
 
 @pytest.fixture(params=BACKENDS)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(f"sqlite:///{tmp_path / 'contract.sqlite3'}")
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request, request.param, tmp_path)
+
+
+@pytest.fixture
+async def store(url: str) -> AsyncIterator[Store]:
+    opened = await open_store(url)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def second(url: str) -> AsyncIterator[Store]:
+    """Another connection to the same data: what a second server process sees."""
+    opened = await open_store(url)
     yield opened
     await opened.close()
 
@@ -186,3 +192,86 @@ async def test_board_activity_keeps_the_latest_time(store: Store) -> None:
     await store.board_touch(item.id, Role.CLIENT, 5.0)
     await store.board_touch(item.id, Role.CLIENT, 3.0)
     assert await store.board_activity(item.id) == {Role.CLIENT: 5.0}
+
+
+def holder(sid: str, device: str, since: float = 1.0) -> SeatHolder:
+    return SeatHolder(sid, device, SeatState.HERE, since, f"session-{sid}")
+
+
+async def test_seat_claims_follow_the_shared_rule(store: Store) -> None:
+    assert await store.claim_seat("e", Role.COACH, holder("s1", "dev-a"), takeover=False) is None
+    with pytest.raises(RoomFull, match="two people"):
+        await store.claim_seat("e", Role.COACH, holder("s2", "dev-b"), takeover=False)
+    same_device = await store.claim_seat("e", Role.COACH, holder("s3", "dev-a"), takeover=False)
+    assert same_device == holder("s1", "dev-a")
+    taken = await store.claim_seat("e", Role.COACH, holder("s4", "dev-b", 2.0), takeover=True)
+    assert taken == holder("s3", "dev-a")
+    assert await store.claim_seat("e", Role.CLIENT, holder("s5", "dev-c"), takeover=False) is None
+    assert await store.seats("e") == {
+        Role.COACH: holder("s4", "dev-b", 2.0),
+        Role.CLIENT: holder("s5", "dev-c"),
+    }
+    assert await store.seats("other") == {}
+
+
+async def test_only_the_current_holder_changes_or_frees_a_seat(store: Store) -> None:
+    await store.claim_seat("e", Role.CLIENT, holder("old", "dev"), takeover=False)
+    await store.claim_seat("e", Role.CLIENT, holder("new", "dev"), takeover=False)
+    assert not await store.set_seat_state("e", Role.CLIENT, "old", SeatState.RECONNECTING)
+    assert not await store.release_seat("e", Role.CLIENT, "old")
+    assert await store.set_seat_state("e", Role.CLIENT, "new", SeatState.RECONNECTING)
+    assert (await store.seats("e"))[Role.CLIENT].state is SeatState.RECONNECTING
+    assert await store.release_seat("e", Role.CLIENT, "new")
+    assert await store.seats("e") == {}
+    assert not await store.release_seat("e", Role.CLIENT, "new")
+
+
+async def test_clear_seats_frees_the_seats_this_store_holds(store: Store) -> None:
+    await store.claim_seat("e", Role.COACH, holder("s1", "dev-a"), takeover=False)
+    await store.clear_seats()
+    assert await store.seats("e") == {}
+
+
+async def test_concurrent_claims_through_two_connections_seat_one(
+    store: Store, second: Store
+) -> None:
+    for round_ in range(20):
+        engagement_id = f"race-{round_}"
+        claims = [
+            (store if i % 2 else second).claim_seat(
+                engagement_id, Role.CLIENT, holder(f"s{i}", f"device-{i}"), takeover=False
+            )
+            for i in range(25)
+        ]
+        results = await asyncio.gather(*claims, return_exceptions=True)
+        assert sum(not isinstance(r, Exception) for r in results) == 1
+        assert all(isinstance(r, RoomFull) for r in results if isinstance(r, Exception))
+        assert set(await second.seats(engagement_id)) == {Role.CLIENT}
+
+
+async def test_one_call_is_open_at_a_time_and_closing_logs_it(store: Store) -> None:
+    first = await store.open_call("e", CallKind.REAL, now=10.0)
+    assert first is not None and first.ended_at is None
+    assert await store.open_call("e", CallKind.PRACTICE, now=11.0) is None
+    closed = await store.close_call("e", now=70.0)
+    assert closed is not None and (closed.id, closed.duration) == (first.id, 60.0)
+    assert await store.close_call("e", now=71.0) is None
+    again = await store.open_call("e", CallKind.PRACTICE, now=80.0)
+    assert again is not None and again.id != first.id
+    calls = await store.calls_of("e")
+    assert [(c.kind, c.started_at, c.ended_at) for c in calls] == [
+        (CallKind.REAL, 10.0, 70.0),
+        (CallKind.PRACTICE, 80.0, None),
+    ]
+    assert await store.calls_of("other") == []
+
+
+async def test_writes_through_one_connection_are_seen_by_another(
+    store: Store, second: Store
+) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    assert await second.engagement(item.id) == item
+    assert await second.count_coaches() == 1
+    await store.ping()
+    await second.ping()

@@ -1,7 +1,7 @@
 """Timer storage and the Timers service against a real store: compare-and-set, races,
 and a timer that survives closing and reopening the store.
 
-The `store` fixture is parametrised by backend so a Redis backend joins by adding a name.
+The `store` fixture is parametrised over both backends (SQLite, and a real redis-server).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from rooms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rooms.models import Cadence, Engagement, InviteState, Language, Role
 from rooms.store import Store
-from rooms.store.sqlite import SqliteStore
+from rooms.store import open_store as open_any
 from rooms.timer import (
     DEFAULT_AGENDA,
     Agenda,
@@ -31,6 +31,7 @@ from rooms.timer import (
     to_record,
 )
 from rooms.timer_service import Timers
+from tests.redis_server import BACKENDS, backend_url
 
 MIN = 60
 Opener = Callable[[], Awaitable[Store]]
@@ -52,14 +53,13 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=BACKENDS)
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
     """Opens the same backing data on every call, like a restarted server process."""
+    url = backend_url(request, request.param, tmp_path)
 
     async def opener() -> Store:
-        if request.param == "sqlite":
-            return await SqliteStore.open(tmp_path / "t.sqlite3")
-        raise NotImplementedError(request.param)
+        return await open_any(url)
 
     return opener
 

@@ -36,4 +36,8 @@ async def open_store(url: str) -> Store:
         from rooms.store.sqlite import SqliteStore
 
         return await SqliteStore.open(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from rooms.store.redis import RedisStore
+
+        return await RedisStore.open(url)
     raise InvalidInput(f"Unsupported store URL scheme: {url.split(':', 1)[0]}", field="url")

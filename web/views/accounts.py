@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rooms import validation
+from rooms import addresses, validation
 from rooms.accounts import SESSION_COOKIE
 from rooms.errors import Forbidden, InvalidInput, Throttled
 from server.keys import ACCOUNTS, SETTINGS
@@ -14,11 +14,10 @@ from web.render import render, translate_error
 
 
 def client_address(request: web.Request) -> str:
-    if request.app[SETTINGS].trust_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64]
-    return request.remote or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For")
+    return addresses.client_address(
+        request.remote, forwarded, trust_proxy=request.app[SETTINGS].trust_proxy
+    )
 
 
 async def login_form(request: web.Request) -> web.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms.errors import StoreUnavailable
-from server.keys import CATALOGS, SETTINGS, STORE
+from server.keys import CATALOGS, SETTINGS, SIO, STORE
 from web.forms import safe_next
 from web.render import LANGUAGE_COOKIE, render
 
@@ -20,10 +20,14 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """Ready when the store answers and, with Redis, this process hears the others."""
     try:
         await request.app[STORE].ping()
     except StoreUnavailable:
         return web.json_response({"ok": False, "store": "unreachable"}, status=503)
+    manager = request.app[SIO].manager
+    if not getattr(manager, "subscribed", True):
+        return web.json_response({"ok": False, "store": "ok", "pubsub": "down"}, status=503)
     return web.json_response({"ok": True, "store": "ok"})
 
 

@@ -45,4 +45,5 @@ class SqliteStore(
             await db.execute(pragma)
         for schema in SCHEMAS:
             await db.executescript(schema)
+        await seats.migrate(db)
         return cls(db)

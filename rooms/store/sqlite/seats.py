@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import aiosqlite
+
 from rooms.calls import CallKind, CallRecord
 from rooms.models import Role
 from rooms.seats import SeatHolder, SeatState, claim
@@ -22,6 +24,7 @@ CREATE TABLE IF NOT EXISTS seats (
     state TEXT NOT NULL,
     since REAL NOT NULL,
     session TEXT NOT NULL,
+    practice INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (engagement_id, role)
 );
 CREATE TABLE IF NOT EXISTS calls (
@@ -37,7 +40,12 @@ CREATE INDEX IF NOT EXISTS calls_engagement ON calls(engagement_id, started_at);
 
 def _holder(row: sqlite3.Row) -> SeatHolder:
     return SeatHolder(
-        row["sid"], row["device"], SeatState(row["state"]), row["since"], row["session"]
+        row["sid"],
+        row["device"],
+        SeatState(row["state"]),
+        row["since"],
+        row["session"],
+        bool(row["practice"]),
     )
 
 
@@ -45,6 +53,14 @@ def _call(row: sqlite3.Row) -> CallRecord:
     return CallRecord(
         row["id"], row["engagement_id"], CallKind(row["kind"]), row["started_at"], row["ended_at"]
     )
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    """Seats are cleared at every start, so an old seats table is simply recreated."""
+    async with db.execute("PRAGMA table_info(seats)") as cursor:
+        columns = {row[1] for row in await cursor.fetchall()}
+    if "practice" not in columns:
+        await db.executescript("DROP TABLE seats;" + SCHEMA)
 
 
 class SeatsMixin(SqliteBase):
@@ -61,7 +77,7 @@ class SeatsMixin(SqliteBase):
             current = _holder(row) if row else None
             claim(current, holder, takeover=takeover)
             await db.execute(
-                "INSERT OR REPLACE INTO seats VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO seats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     engagement_id,
                     role.value,
@@ -70,6 +86,7 @@ class SeatsMixin(SqliteBase):
                     holder.state.value,
                     holder.since,
                     holder.session,
+                    int(holder.practice),
                 ),
             )
         return current

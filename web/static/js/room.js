@@ -105,6 +105,7 @@ function connect() {
       showError("error-unauthorized");
       socket.disconnect();
     } else {
+      if (error?.data?.error === ErrorCode.UNAVAILABLE) showError("error-unavailable");
       setStatus("reconnecting");
     }
   });
@@ -145,6 +146,13 @@ async function join(takeover) {
       showError("error-room-full");
       $("recover").hidden = false;
       state.socket.disconnect();
+    } else if (ack.error === ErrorCode.UNAVAILABLE) {
+      // The shared store is down (a Redis outage): say so, and try again shortly.
+      showError("error-unavailable");
+      setStatus("reconnecting");
+      setTimeout(() => {
+        if (state.socket.connected && !state.joined) join(takeover);
+      }, 3000);
     } else if (ack.error !== "timeout") {
       showError("error-generic");
     }

@@ -1,0 +1,102 @@
+"""The scale-out backend: every process of one deployment shares one Redis.
+
+Each area lives in its own module, mirroring rooms/store/sqlite/; RedisStore composes
+them, so a new feature adds a mixin and one base class here.
+
+A process announces itself with a heartbeat key (`tandem:node:<id>`, renewed every few
+seconds, expiring after NODE_TTL): seats held by a process that died without cleaning up
+count as empty once its key expires, which is what clearing the seats at start-up does
+for the single-process SQLite backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ConstantBackoff
+from redis.exceptions import RedisError
+
+from rooms.store.redis.accounts import AccountsMixin
+from rooms.store.redis.base import guarded, unavailable
+from rooms.store.redis.engagements import EngagementsMixin
+from rooms.store.redis.seats import SeatsMixin, node_key
+from rooms.store.redis.timers import TimersMixin
+from rooms.tokens import new_id
+
+__all__ = ("NODE_TTL", "RedisStore")
+
+logger = logging.getLogger(__name__)
+
+NODE_TTL = 30  # seconds a process's seats outlive its last heartbeat
+HEARTBEAT = 5.0
+TIMEOUT = 3.0  # per command: an outage answers "unavailable" quickly instead of hanging
+
+
+class RedisStore(AccountsMixin, EngagementsMixin, SeatsMixin, TimersMixin):
+    def __init__(self, redis: Redis, node: str) -> None:
+        super().__init__(redis, node)
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, url: str) -> RedisStore:
+        redis = Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=TIMEOUT,
+            socket_connect_timeout=TIMEOUT,
+            health_check_interval=10,
+            retry=Retry(ConstantBackoff(0.05), 1),
+        )
+        store = cls(redis, new_id())
+        try:
+            await store._beat()
+            await store._check_durability()
+        except Exception:
+            await redis.aclose()
+            raise
+        store._heartbeat = asyncio.create_task(store._keep_beating())
+        return store
+
+    async def _beat(self) -> None:
+        await self._redis.set(node_key(self._node), "1", ex=NODE_TTL)
+
+    async def _keep_beating(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            try:
+                await self._beat()
+            except (RedisError, OSError) as exc:
+                logger.warning("redis heartbeat failed: %s", exc)
+
+    async def _check_durability(self) -> None:
+        """Acknowledged edits survive a Redis crash only with append-only persistence."""
+        try:
+            config = await self._redis.config_get("appendonly")
+        except RedisError as exc:  # CONFIG may be disabled on managed Redis
+            logger.warning("could not check Redis persistence (%s); make sure appendonly=yes", exc)
+            return
+        if config.get("appendonly") != "yes":
+            logger.warning(
+                "REDIS RUNS WITHOUT APPEND-ONLY PERSISTENCE: acknowledged edits can be lost "
+                "when Redis restarts. Set `appendonly yes` and `appendfsync everysec` "
+                "(see docs/deploy.md)."
+            )
+
+    @guarded
+    async def ping(self) -> None:
+        if not await self._redis.ping():
+            raise unavailable()
+
+    async def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+        with contextlib.suppress(RedisError, OSError):
+            await self.clear_seats()  # our sockets are closing: free their seats now
+            await self._redis.delete(node_key(self._node))
+        await self._redis.aclose()

@@ -1,0 +1,144 @@
+"""Coaches, login sessions, one-time setup links and login-failure counts.
+
+Records are hashes; a uniqueness rule (one coach per e-mail) and a one-time consumption
+are each a Lua script, so they hold when two processes race.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from rooms.errors import Conflict
+from rooms.models import Coach, LoginSession, SetupLink
+from rooms.store.redis.base import RedisBase, guarded, keyname, text, texts
+from rooms.tokens import new_id
+
+CREATE_COACH = """
+if redis.call('SETNX', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'id', ARGV[1], 'email', ARGV[2], 'display_name', ARGV[3],
+           'password_hash', ARGV[4], 'created_at', ARGV[5])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+"""
+
+# Deletes the link and returns it, only while it has not expired.
+CONSUME_SETUP = """
+local found = redis.call('HMGET', KEYS[1], 'email', 'has_email', 'expires_at')
+if not found[3] or tonumber(found[3]) <= tonumber(ARGV[1]) then return false end
+redis.call('DEL', KEYS[1])
+return found
+"""
+
+NOTE_FAILURE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+return redis.call('ZCARD', KEYS[1])
+"""
+
+
+def _coach(fields: dict[str, str]) -> Coach | None:
+    if not fields:
+        return None
+    return Coach(
+        id=fields["id"],
+        email=fields["email"],
+        display_name=fields["display_name"],
+        password_hash=fields["password_hash"],
+        created_at=float(fields["created_at"]),
+    )
+
+
+def _link(email: str | None, has_email: str | None, expires_at: str) -> SetupLink:
+    return SetupLink(email if has_email == "1" else None, float(expires_at))
+
+
+class AccountsMixin(RedisBase):
+    @guarded
+    async def create_coach(
+        self, *, email: str, display_name: str, password_hash: str, now: float
+    ) -> Coach:
+        coach = Coach(new_id(), email, display_name, password_hash, now)
+        created = await self._script(
+            CREATE_COACH,
+            [keyname("coach-email", email), keyname("coach", coach.id), keyname("coaches")],
+            [coach.id, email, display_name, password_hash, repr(now)],
+        )
+        if not created:
+            raise Conflict("A coach with this e-mail address exists.", field="email")
+        return coach
+
+    @guarded
+    async def coach_by_email(self, email: str) -> Coach | None:
+        coach_id = await self._redis.get(keyname("coach-email", email))
+        return await self.coach_by_id(text(coach_id)) if coach_id else None
+
+    @guarded
+    async def coach_by_id(self, coach_id: str) -> Coach | None:
+        return _coach(texts(await self._redis.hgetall(keyname("coach", coach_id))))
+
+    @guarded
+    async def count_coaches(self) -> int:
+        return int(await self._redis.scard(keyname("coaches")))
+
+    @guarded
+    async def create_setup_link(self, token_digest: str, link: SetupLink) -> None:
+        await self._redis.hset(
+            keyname("setup", token_digest),
+            mapping={
+                "email": link.email or "",
+                "has_email": "1" if link.email is not None else "0",
+                "expires_at": repr(link.expires_at),
+            },
+        )
+
+    @guarded
+    async def peek_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
+        email, has_email, expires_at = await self._redis.hmget(
+            keyname("setup", token_digest), ["email", "has_email", "expires_at"]
+        )
+        if expires_at is None or float(expires_at) <= now:
+            return None
+        return _link(None if email is None else text(email), text(has_email), text(expires_at))
+
+    @guarded
+    async def consume_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
+        found = await self._script(CONSUME_SETUP, [keyname("setup", token_digest)], [repr(now)])
+        return _link(*found) if found else None
+
+    @guarded
+    async def create_login_session(self, token_digest: str, session: LoginSession) -> None:
+        await self._redis.hset(
+            keyname("login", token_digest),
+            mapping={
+                "coach_id": session.coach_id,
+                "csrf_token": session.csrf_token,
+                "expires_at": repr(session.expires_at),
+            },
+        )
+
+    @guarded
+    async def login_session(self, token_digest: str, now: float) -> LoginSession | None:
+        fields = texts(await self._redis.hgetall(keyname("login", token_digest)))
+        if not fields or float(fields["expires_at"]) <= now:
+            return None
+        return LoginSession(fields["coach_id"], fields["csrf_token"], float(fields["expires_at"]))
+
+    @guarded
+    async def delete_login_session(self, token_digest: str) -> None:
+        await self._redis.delete(keyname("login", token_digest))
+
+    @guarded
+    async def note_login_failure(self, key: str, now: float, window: float) -> int:
+        member = f"{now!r}:{secrets.token_hex(8)}"  # two failures at one instant both count
+        count = await self._script(
+            NOTE_FAILURE, [keyname("failures", key)], [repr(now), repr(now - window), member]
+        )
+        return int(count)
+
+    @guarded
+    async def count_login_failures(self, key: str, now: float, window: float) -> int:
+        return int(await self._redis.zcount(keyname("failures", key), f"({now - window!r}", "+inf"))
+
+    @guarded
+    async def clear_login_failures(self, key: str) -> None:
+        await self._redis.delete(keyname("failures", key))

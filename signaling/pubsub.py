@@ -1,0 +1,108 @@
+"""Socket.IO across processes: python-socketio's Redis manager, made outage-tolerant.
+
+Upstream's manager (5.16+: JSON, not pickle, on the channel) is used as is for routing.
+Two parts are replaced:
+
+- resubscribing: upstream backs off 1, 2, 4, … up to 60 seconds between attempts, so a
+  process can stay deaf to other processes for 16 s after a 15 s outage; here it retries
+  every RESUBSCRIBE_EVERY seconds, so every process is back within a second or two;
+- connections: upstream makes a new client on every failure and never closes the old
+  one; here one publishing client (which reconnects by itself) and one listening
+  connection per subscription, each closed when done.
+
+Pub/sub is at-most-once: a message that cannot be published raises StoreUnavailable, so
+the sender's ack says so; clients resync state by version when they reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import socketio
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import ConstantBackoff
+from redis.exceptions import RedisError
+
+from rooms.errors import StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+RESUBSCRIBE_EVERY = 0.5
+PUBLISH_TIMEOUT = 3.0
+
+
+class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    def __init__(self, url: str, channel: str = "tandem-socketio") -> None:
+        super().__init__(url, channel=channel)
+        self.subscribed = False
+        self.subscriptions = 0  # how many times a subscription was (re)established
+        self._publisher: Redis | None = None
+        self._listener: Redis | None = None
+
+    def _client(self) -> Redis:
+        if self._publisher is None:
+            self._publisher = Redis.from_url(
+                self.redis_url,
+                socket_timeout=PUBLISH_TIMEOUT,
+                socket_connect_timeout=PUBLISH_TIMEOUT,
+                retry=Retry(ConstantBackoff(0.05), 1),
+            )
+        return self._publisher
+
+    async def _publish(self, data: Any) -> Any:
+        try:
+            return await self._client().publish(self.channel, self.json.dumps(data))
+        except (RedisError, OSError) as exc:
+            # Raised, not swallowed: the sender's ack says the message did not go out.
+            logger.error("cannot publish to redis: %s", exc)
+            raise StoreUnavailable(
+                "The connection between servers is down. Try again in a moment."
+            ) from exc
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        if self._listener is None:
+            # No socket timeout: a quiet channel is not an error. Keepalive and health
+            # checks notice a dead server.
+            self._listener = Redis.from_url(
+                self.redis_url, socket_keepalive=True, health_check_interval=5
+            )
+        while True:
+            pubsub: PubSub = self._listener.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self.subscribed = True
+                self.subscriptions += 1
+                if self.subscriptions > 1:
+                    logger.warning("resubscribed to redis channel %s", self.channel)
+                async for message in pubsub.listen():
+                    yield message
+            except (RedisError, OSError) as exc:
+                if self.subscribed:
+                    logger.error("lost the redis subscription: %s; retrying", exc)
+            finally:
+                self.subscribed = False
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await asyncio.sleep(RESUBSCRIBE_EVERY)
+
+    def is_ready(self) -> bool:
+        return self.subscribed
+
+    async def aclose(self) -> None:
+        """Stops listening and closes both connections (upstream leaves them open)."""
+        thread = getattr(self, "thread", None)
+        if isinstance(thread, asyncio.Task):
+            thread.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await thread
+        for client in (self._publisher, self._listener):
+            if client is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    await client.aclose()
+        self._publisher = self._listener = None

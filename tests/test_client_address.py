@@ -1,0 +1,78 @@
+"""Per-address limits use the real client address (issue 7).
+
+python-engineio reports REMOTE_ADDR = 127.0.0.1 for every aiohttp connection, so a limit
+keyed on it would lump all clients together; these tests connect from two loopback
+addresses and check that each gets its own bucket, and that X-Forwarded-For counts only
+when the operator trusts a proxy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import pytest
+import socketio
+from aiohttp.test_utils import TestServer
+
+from rooms.addresses import client_address
+from server.app import create_app
+from server.config import Settings
+from signaling.identity import CONNECT_FAILURES
+from tests.helpers import FakeClock
+from tests.sockets import Recorder
+
+
+class From(Recorder):
+    """A recorder whose connections leave from a chosen loopback address."""
+
+    def __init__(self, source: str) -> None:
+        connector = aiohttp.TCPConnector(local_addr=(source, 0))
+        super().__init__(http=aiohttp.ClientSession(connector=connector))
+
+
+async def refusal(server: TestServer, source: str, headers: dict[str, str] | None = None) -> str:
+    recorder = From(source)
+    errors: list[object] = []
+    recorder.sio.on("connect_error", errors.append, namespace="/room")
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await recorder.connect(
+                str(server.make_url("/")), {"invite": "not-a-real-invite"}, headers=headers
+            )
+    finally:
+        await recorder.close()
+    data = errors[0]
+    assert isinstance(data, dict)
+    return str(data["data"]["error"])
+
+
+async def test_refused_connections_are_throttled_per_real_address(server: TestServer) -> None:
+    for _ in range(CONNECT_FAILURES):
+        assert await refusal(server, "127.0.0.2") == "unauthorized"
+    assert await refusal(server, "127.0.0.2") == "throttled"
+    assert await refusal(server, "127.0.0.1") == "unauthorized", "another address, own bucket"
+
+
+async def test_forwarded_for_counts_only_behind_a_trusted_proxy(
+    aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings, clock: FakeClock
+) -> None:
+    trusting = Settings(**{**_fields(settings), "trust_proxy": True})
+    server = await aiohttp_server(create_app(trusting, clock=clock))
+    for _ in range(CONNECT_FAILURES):
+        await refusal(server, "127.0.0.1", {"X-Forwarded-For": "spoofed, 203.0.113.7"})
+    assert await refusal(server, "127.0.0.1", {"X-Forwarded-For": "203.0.113.7"}) == "throttled"
+    assert await refusal(server, "127.0.0.1", {"X-Forwarded-For": "203.0.113.8"}) == (
+        "unauthorized"
+    )
+
+
+def test_the_header_is_ignored_unless_trusted() -> None:
+    assert client_address("10.0.0.5", "1.2.3.4", trust_proxy=False) == "10.0.0.5"
+    assert client_address("10.0.0.5", "1.2.3.4, 10.0.0.9", trust_proxy=True) == "10.0.0.9"
+    assert client_address("10.0.0.5", "", trust_proxy=True) == "10.0.0.5"
+    assert client_address(None, None, trust_proxy=False) == "unknown"
+
+
+def _fields(settings: Settings) -> dict[str, object]:
+    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}

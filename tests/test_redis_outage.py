@@ -1,0 +1,118 @@
+"""Redis stopped for 15 seconds under two live processes (issue 7, acceptance 5).
+
+Nothing may die, every refused operation must say so (never a silent drop), /readyz must
+follow Redis down and up, and once Redis is back both processes hear each other again
+within five seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+import socketio
+
+from tests.helpers import Pair
+from tests.processes import Cluster, ServerProcess, login_cookie, make_pair_cli
+from tests.sockets import Recorder, client, coach
+
+pytestmark = pytest.mark.redis
+
+OUTAGE = 15.0
+RECOVERY = 5.0
+OFFER = {"description": {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}}
+
+
+@pytest.fixture
+async def recorders() -> AsyncIterator[list[Recorder]]:
+    made: list[Recorder] = []
+    yield made
+    for recorder in made:
+        await recorder.close()
+
+
+async def ready(node: ServerProcess) -> bool:
+    return await asyncio.to_thread(node.ready)
+
+
+async def eventually(check: object, timeout: float) -> float:
+    """Polls an async predicate; returns how long it took to hold."""
+    start = time.monotonic()
+    async with asyncio.timeout(timeout):
+        while not await check():  # type: ignore[operator]
+            await asyncio.sleep(0.1)
+    return time.monotonic() - start
+
+
+async def test_a_redis_outage_is_survived_refused_clearly_and_recovered(
+    cluster: Cluster, recorders: list[Recorder]
+) -> None:
+    pair: Pair = make_pair_cli(cluster.redis, cluster.data_dir)
+    a, b = cluster.nodes
+    pair.coach_cookie = await login_cookie(a.url)
+    c, k = await coach(a.url, pair), await client(b.url, pair)
+    recorders += [c, k]
+    assert (await c.call("join", {"device": c.device}))["ok"]
+    assert (await k.call("join", {"device": k.device}))["ok"]
+    await c.until("presence", lambda p: p["client"] == "here")
+
+    cluster.redis.stop()
+    down_at = time.monotonic()
+    for node in (a, b):
+        await eventually(lambda node=node: _not(ready(node)), timeout=5)
+
+    again = await k.call("join", {"device": k.device})
+    assert again["ok"] is False and again["error"] == "unavailable", again
+    assert "Try again" in again["message"]
+    relayed = await c.call("signal", OFFER)
+    assert relayed == {
+        "ok": False,
+        "error": "unavailable",
+        "message": "The connection between servers is down. Try again in a moment.",
+    }
+    newcomer = Recorder()
+    recorders.append(newcomer)
+    refusals: asyncio.Queue[object] = asyncio.Queue()
+    newcomer.sio.on("connect_error", refusals.put, namespace="/room")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await newcomer.connect(b.url, {"invite": pair.invite})
+    refusal = await asyncio.wait_for(refusals.get(), 5)
+    assert isinstance(refusal, dict) and refusal["data"]["error"] == "unavailable", refusal
+    async with aiohttp.ClientSession() as http:
+        page = await http.get(f"{a.url}/dashboard", headers={"Cookie": _cookie(pair)})
+        assert page.status == 503
+
+    await asyncio.sleep(max(0.0, OUTAGE - (time.monotonic() - down_at)))  # the outage itself
+    assert a.alive and b.alive, "no server process may die while Redis is down"
+    assert c.sio.connected and k.sio.connected
+    cluster.redis.start()
+
+    for node in (a, b):
+        took = await eventually(lambda node=node: ready(node), timeout=RECOVERY)
+        assert took < RECOVERY
+    await eventually(lambda: _relays(c, k), timeout=RECOVERY)
+    assert (await k.call("join", {"device": k.device}))["ok"] is True
+    assert a.alive and b.alive
+    assert "Traceback" not in a.log() + b.log()
+
+
+async def _not(check: object) -> bool:
+    return not await check  # type: ignore[misc]
+
+
+async def _relays(sender: Recorder, receiver: Recorder) -> bool:
+    ack = await sender.call("signal", OFFER)
+    if not ack["ok"]:
+        return False
+    try:
+        await receiver.next("signal", timeout=0.5)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _cookie(pair: Pair) -> str:
+    return f"tandem_session={pair.coach_cookie}"

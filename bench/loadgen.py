@@ -28,6 +28,7 @@ class Run:
     started: float  # time.monotonic() when the generator was launched
     finished: float
     peak_rss_mb: float
+    sampler: Sampler
 
 
 def rooms_needed(args: dict[str, str]) -> int:
@@ -77,4 +78,4 @@ def run(server: Running, args: dict[str, str], log_dir: Path, time_limit: int = 
         result: dict[str, object] = {"error": f"loadgen exited {out.returncode}; see loadgen.log"}
     else:
         result = json.loads(lines[-1])
-    return Run(result, command, started, finished, sampler.peak_rss_mb())
+    return Run(result, command, started, finished, sampler.peak_rss_mb(), sampler)

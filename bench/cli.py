@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         sessions += relay.join_sessions(args.quick)
     if "idle" in chosen:
         sessions += relay.idle_sessions(args.quick)
-    fixture = TandemFixture.create(relay.pool_for(sessions) if sessions else 4)
+    fixture = TandemFixture.create(max(relay.pool_for(sessions) if sessions else 0, 16))
     try:
         if sessions:
             rows = relay.measure_all(picked, sessions, fixture, rec, log_dir)

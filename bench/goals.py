@@ -73,7 +73,7 @@ def report(records: Sequence[dict[str, Any]]) -> str:
         "join → first remote frame ≤ 1.1× bare relay page",
         _summary(records, "tandem", "time-to-media").get("median_ms"),
         _summary(records, "bare-relay", "time-to-media").get("median_ms"),
-        1.1, False, "median ms of 10",
+        1.1, False, "median ms of the trials",
     )
     columns = [("goal", "goal"), ("ratio", "ratio"), ("verdict", "verdict"), ("basis", "basis")]
     return table("Goals (issue 8), ratios from this run", columns, rows)

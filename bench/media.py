@@ -1,0 +1,135 @@
+"""Scenario 5, time to media: two headless Chromium pages with fake devices, from the second
+person's click on Join to the first decoded remote frame on both pages, Tandem's room page
+beside a minimal bare-relay page (bench/media/bare.html over the Node socket.io reference
+relay), trials interleaved in one run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, Page, async_playwright
+
+from bench.browser import ARGS, CHROMIUM, static_site
+from bench.results import Recorder, table
+from bench.servers import Running, TandemFixture, serving, targets
+
+# The first presented remote frame, via requestVideoFrameCallback, the same way on both pages.
+FIRST_FRAME = """
+window.__firstFrame = null;
+setInterval(() => {
+  const v = document.querySelector('[data-testid=remote-video]');
+  if (v && v.srcObject && !v.__bench) {
+    v.__bench = true;
+    v.requestVideoFrameCallback(() => { window.__firstFrame ??= Date.now(); });
+  }
+}, 2);
+"""
+PREVIEW = "() => { const v = document.querySelector('[data-testid=local-video]'); return v && v.videoWidth > 0; }"
+CLICK = "() => { const t = Date.now(); document.querySelector('[data-testid=join]').click(); return t; }"
+TIMEOUT = 20_000
+
+
+async def _wait(page: Page, condition: str, what: str) -> None:
+    try:
+        await page.wait_for_function(condition, timeout=TIMEOUT)
+    except Exception as error:
+        raise RuntimeError(f"{page.url}: waiting for {what}: {error}") from None
+
+
+async def _pages(browser: Browser, first: tuple[str, dict[str, str]], second: str) -> list[Page]:
+    pages = []
+    for url, cookies in (first, (second, {})):
+        context = await browser.new_context(permissions=["camera", "microphone"])
+        if cookies:
+            origin = "/".join(url.split("/")[:3])
+            jar = [{"name": k, "value": v, "url": origin} for k, v in cookies.items()]
+            await context.add_cookies(jar)  # type: ignore[arg-type]
+        await context.add_init_script(FIRST_FRAME)
+        page = await context.new_page()
+        page.on("console", lambda m: print(f"    [{m.type}] {m.text}", flush=True) if m.type == "error" and "404" not in m.text else None)
+        await page.goto(url)
+        await _wait(page, PREVIEW, "the camera preview")
+        pages.append(page)
+    return pages
+
+
+async def _trial(browser: Browser, first: tuple[str, dict[str, str]], second: str, joined: str) -> dict[str, float]:
+    a, b = await _pages(browser, first, second)
+    try:
+        await a.get_by_test_id("join").click()
+        await _wait(a, joined, "the first page to join")
+        t0 = await b.evaluate(CLICK)
+        frames = []
+        for page in (a, b):
+            await _wait(page, "() => window.__firstFrame !== null", "the first remote frame")
+            frames.append(await page.evaluate("window.__firstFrame"))
+        return {"both_ms": max(frames) - t0, "joiner_ms": frames[1] - t0, "first_ms": frames[0] - t0}
+    finally:
+        for page in (a, b):
+            await page.context.close()
+
+
+async def _measure(tandem: Running, bare: Running, site: str, trials: int) -> dict[str, list[dict[str, float]]]:
+    creds = json.loads(Path(str(tandem.creds)).read_text())
+    name, value = creds["cookie"].split("=", 1)
+    base = f"http://127.0.0.1:{tandem.port}"
+    relay = f"http://127.0.0.1:{bare.port}"
+    out: dict[str, list[dict[str, float]]] = {"tandem": [], "bare-relay": []}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for i in range(trials):
+                engagement, invite = creds["engagements"][i]
+                out["tandem"].append(
+                    await _trial(
+                        browser,
+                        (f"{base}/engagements/{engagement}/room", {name: value}),
+                        f"{base}/i/{invite}/room",
+                        "() => !document.querySelector('[data-testid=controls]').hidden",
+                    )
+                )
+                url = f"{site}/bare.html?relay={relay}&room=r{i}"
+                out["bare-relay"].append(await _trial(browser, (url, {}), url, "() => window.__joined"))
+                print(f"  trial {i + 1}: tandem {out['tandem'][-1]['both_ms']:.0f} ms, "
+                      f"bare {out['bare-relay'][-1]['both_ms']:.0f} ms", flush=True)
+        finally:
+            await browser.close()
+    return out
+
+
+def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> str:
+    trials = 3 if quick else 10
+    print(f"  time to media: {trials} trials each", flush=True)
+    all_targets = targets()
+    with (
+        serving(all_targets["tandem"], fixture, log_dir, port=7101) as tandem,
+        serving(all_targets["node-socketio"], None, log_dir, port=7102) as bare,
+        static_site(7103) as site,
+    ):
+        measured = asyncio.run(_measure(tandem, bare, site, trials))
+    rows: list[dict[str, Any]] = []
+    for target, samples in measured.items():
+        both = [s["both_ms"] for s in samples]
+        row = {
+            "target": target,
+            "median_ms": statistics.median(both),
+            "min_ms": min(both),
+            "max_ms": max(both),
+            "joiner_median_ms": statistics.median(s["joiner_ms"] for s in samples),
+            "trials": len(samples),
+        }
+        rows.append(row)
+        rec.add("media", target, "time-to-media", summary=row, samples=samples)
+    columns = [
+        ("page", "target"),
+        ("median ms (both see a frame)", "median_ms"),
+        ("min", "min_ms"),
+        ("max", "max_ms"),
+        ("joiner's own median ms", "joiner_median_ms"),
+        ("trials", "trials"),
+    ]
+    return table("Time to media (scenario 5): second Join click → first decoded remote frame", columns, rows)

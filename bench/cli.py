@@ -117,4 +117,6 @@ def _reexec_in_netns() -> None:
         return
     os.environ[NETNS_FLAG] = "1"
     script = 'ip link set lo up && exec "$0" "$@"'
-    os.execv(unshare, [unshare, "-n", "sh", "-c", script, sys.executable, "-m", "bench", *sys.argv[1:]])
+    os.execv(
+        unshare, [unshare, "-n", "sh", "-c", script, sys.executable, "-m", "bench", *sys.argv[1:]]
+    )

@@ -28,8 +28,15 @@ setInterval(() => {
   }
 }, 2);
 """
-PREVIEW = "() => { const v = document.querySelector('[data-testid=local-video]'); return v && v.videoWidth > 0; }"
-CLICK = "() => { const t = Date.now(); document.querySelector('[data-testid=join]').click(); return t; }"
+PREVIEW = """() => {
+  const v = document.querySelector('[data-testid=local-video]');
+  return v && v.videoWidth > 0;
+}"""
+CLICK = """() => {
+  const t = Date.now();
+  document.querySelector('[data-testid=join]').click();
+  return t;
+}"""
 TIMEOUT = 20_000
 
 
@@ -50,14 +57,23 @@ async def _pages(browser: Browser, first: tuple[str, dict[str, str]], second: st
             await context.add_cookies(jar)  # type: ignore[arg-type]
         await context.add_init_script(FIRST_FRAME)
         page = await context.new_page()
-        page.on("console", lambda m: print(f"    [{m.type}] {m.text}", flush=True) if m.type == "error" and "404" not in m.text else None)
+        page.on(
+            "console",
+            lambda m: (
+                print(f"    [{m.type}] {m.text}", flush=True)
+                if m.type == "error" and "404" not in m.text
+                else None
+            ),
+        )
         await page.goto(url)
         await _wait(page, PREVIEW, "the camera preview")
         pages.append(page)
     return pages
 
 
-async def _trial(browser: Browser, first: tuple[str, dict[str, str]], second: str, joined: str) -> dict[str, float]:
+async def _trial(
+    browser: Browser, first: tuple[str, dict[str, str]], second: str, joined: str
+) -> dict[str, float]:
     a, b = await _pages(browser, first, second)
     try:
         await a.get_by_test_id("join").click()
@@ -67,14 +83,19 @@ async def _trial(browser: Browser, first: tuple[str, dict[str, str]], second: st
         for page in (a, b):
             await _wait(page, "() => window.__firstFrame !== null", "the first remote frame")
             frames.append(await page.evaluate("window.__firstFrame"))
-        return {"both_ms": max(frames) - t0, "joiner_ms": frames[1] - t0, "first_ms": frames[0] - t0}
+        return {
+            "both_ms": max(frames) - t0,
+            "joiner_ms": frames[1] - t0,
+            "first_ms": frames[0] - t0,
+        }
     finally:
         for page in (a, b):
             await page.context.close()
 
 
-async def _measure(tandem: Running, bare: Running, site: str, trials: int) -> dict[str, list[dict[str, float]]]:
-    creds = json.loads(Path(str(tandem.creds)).read_text())
+async def _measure(
+    tandem: Running, bare: Running, site: str, trials: int, creds: dict[str, Any]
+) -> dict[str, list[dict[str, float]]]:
     name, value = creds["cookie"].split("=", 1)
     base = f"http://127.0.0.1:{tandem.port}"
     relay = f"http://127.0.0.1:{bare.port}"
@@ -93,9 +114,14 @@ async def _measure(tandem: Running, bare: Running, site: str, trials: int) -> di
                     )
                 )
                 url = f"{site}/bare.html?relay={relay}&room=r{i}"
-                out["bare-relay"].append(await _trial(browser, (url, {}), url, "() => window.__joined"))
-                print(f"  trial {i + 1}: tandem {out['tandem'][-1]['both_ms']:.0f} ms, "
-                      f"bare {out['bare-relay'][-1]['both_ms']:.0f} ms", flush=True)
+                out["bare-relay"].append(
+                    await _trial(browser, (url, {}), url, "() => window.__joined")
+                )
+                print(
+                    f"  trial {i + 1}: tandem {out['tandem'][-1]['both_ms']:.0f} ms, "
+                    f"bare {out['bare-relay'][-1]['both_ms']:.0f} ms",
+                    flush=True,
+                )
         finally:
             await browser.close()
     return out
@@ -110,7 +136,8 @@ def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> st
         serving(all_targets["node-socketio"], None, log_dir, port=7102) as bare,
         static_site(7103) as site,
     ):
-        measured = asyncio.run(_measure(tandem, bare, site, trials))
+        creds = json.loads(Path(str(tandem.creds)).read_text())
+        measured = asyncio.run(_measure(tandem, bare, site, trials, creds))
     rows: list[dict[str, Any]] = []
     for target, samples in measured.items():
         both = [s["both_ms"] for s in samples]
@@ -132,4 +159,6 @@ def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> st
         ("joiner's own median ms", "joiner_median_ms"),
         ("trials", "trials"),
     ]
-    return table("Time to media (scenario 5): second Join click → first decoded remote frame", columns, rows)
+    return table(
+        "Time to media (scenario 5): second Join click → first decoded remote frame", columns, rows
+    )

@@ -41,7 +41,9 @@ def relay_sessions(quick: bool) -> list[Session]:
     )
     if not quick:
         session.append(
-            Measure("relay", "max-sdp", {**ramp, "payload": "sdp", "rooms": "100", "max-steps": steps})
+            Measure(
+                "relay", "max-sdp", {**ramp, "payload": "sdp", "rooms": "100", "max-steps": steps}
+            )
         )
     return [session]
 
@@ -247,7 +249,9 @@ def ratios(rows: Sequence[dict[str, Any]]) -> str:
         ("joins/s ×", "joins"),
         ("KB/client ×", "kb"),
     ]
-    return table("Tandem ÷ reference, same run (lower is better except msgs/s and joins/s)", columns, out)
+    return table(
+        "Tandem ÷ reference, same run (lower is better except msgs/s and joins/s)", columns, out
+    )
 
 
 def _ratio(a: object, b: object) -> float | None:

@@ -59,7 +59,9 @@ def targets() -> dict[str, Target]:
         t.name: t
         for t in (
             Target("tandem", "socketio", tandem),
-            Target("node-socketio", "socketio", (node, "servers/node_socketio.js", "--port", "{P}")),
+            Target(
+                "node-socketio", "socketio", (node, "servers/node_socketio.js", "--port", "{P}")
+            ),
             Target("py-socketio", "socketio", (py, "servers/py_socketio.py", "--port", "{P}")),
             Target(
                 "py-socketio-tuned",
@@ -78,7 +80,9 @@ def ensure_peers() -> str:
     if not (PEERS / "node_modules").is_dir() or not PEERS_PY.exists():
         CACHE.mkdir(exist_ok=True)
         shutil.rmtree(PEERS, ignore_errors=True)
-        shutil.copytree(SHARED_PEERS, PEERS, ignore=shutil.ignore_patterns("node_modules", ".venv*"))
+        shutil.copytree(
+            SHARED_PEERS, PEERS, ignore=shutil.ignore_patterns("node_modules", ".venv*")
+        )
         for path in PEERS.rglob("*"):
             path.chmod(path.stat().st_mode | 0o200)
         PEERS.chmod(0o755)

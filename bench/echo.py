@@ -12,7 +12,6 @@ the returned fps at the measured level says whether that level still kept up.
 from __future__ import annotations
 
 import asyncio
-import fractions
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ from aiortc import (
     VideoStreamTrack,
 )
 from aiortc.mediastreams import MediaStreamError
-from av import AudioFrame, VideoFrame
+from av import VideoFrame
 
 from bench.machine import SERVER_CPU, Sampler
 from bench.results import Recorder, table

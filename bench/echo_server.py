@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import socket
+from collections.abc import AsyncIterator
 
 import aioice.ice
 from aiohttp import web
@@ -47,7 +48,7 @@ def main() -> None:
     )
     app = web.Application()
 
-    async def lifecycle(app: web.Application) -> object:
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with EchoService(config) as service:
             app[SERVICE] = service
             yield

@@ -68,23 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         if sessions:
             rows = relay.measure_all(picked, sessions, fixture, rec, log_dir)
             output.append(relay.tables(rows))
-        if "media" in chosen:
-            from bench import media
-
-            output.append(media.run(fixture, rec, log_dir, args.quick))
-        if "pages" in chosen:
-            from bench import pages
-
-            output.append(pages.run(fixture, rec, log_dir, args.quick))
-        if "echo" in chosen:
-            from bench import echo
-
-            output.append(echo.run(rec, args.quick))
-        if "board" in chosen:
-            output.append(
-                "### Board (scenario 3)\n\nNot measured: the board (issue 4) is not on this "
-                "branch yet. Hook: add bench/board.py with run(fixture, rec, log_dir, quick).\n"
-            )
+        for name in ("media", "pages", "echo", "board"):
+            if name in chosen:
+                output.append(_scenario(name, fixture, rec, log_dir, args.quick))
     finally:
         fixture.cleanup()
     from bench import goals
@@ -94,6 +80,31 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     (CACHE / "last-table.md").write_text(text)
     return 0
+
+
+def _scenario(name: str, fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> str:
+    """One browser/media scenario; a failure is reported in the output and the run goes on."""
+    try:
+        if name == "media":
+            from bench import media
+
+            return media.run(fixture, rec, log_dir, quick)
+        if name == "pages":
+            from bench import pages
+
+            return pages.run(fixture, rec, log_dir, quick)
+        if name == "echo":
+            from bench import echo
+
+            return echo.run(rec, quick)
+    except Exception as error:
+        print(f"bench: scenario {name} failed: {error!r}", file=sys.stderr)
+        rec.add(name, "-", "failed", error=repr(error))
+        return f"### {name}\n\nFAILED: {error!r}\n"
+    return (
+        "### Board (scenario 3)\n\nNot measured: the board (issue 4) is not on this branch "
+        "yet. Hook: add bench/board.py with run(fixture, rec, log_dir, quick) and call it here.\n"
+    )
 
 
 def _header(rec: Recorder) -> str:

@@ -22,10 +22,9 @@ FIRST_FRAME = """
 window.__firstFrame = null;
 setInterval(() => {
   const v = document.querySelector('[data-testid=remote-video]');
-  if (v && v.srcObject && !v.__bench) {
-    v.__bench = true;
-    v.requestVideoFrameCallback(() => { window.__firstFrame ??= Date.now(); });
-  }
+  if (!v || !v.srcObject || v.__benchSrc === v.srcObject) return;
+  v.__benchSrc = v.srcObject;  // a page may replace its stream: watch each one
+  v.requestVideoFrameCallback(() => { window.__firstFrame ??= Date.now(); });
 }, 2);
 """
 PREVIEW = """() => {
@@ -38,13 +37,21 @@ CLICK = """() => {
   return t;
 }"""
 TIMEOUT = 20_000
+STATE = """() => {
+  const v = document.querySelector('[data-testid=remote-video]');
+  const t = (id) => document.querySelector(`[data-testid=${id}]`)?.textContent?.trim();
+  return {status: t('status'), peer: t('peer-status'), error: t('error-message'),
+          remote: v && {ready: v.readyState, w: v.videoWidth, src: !!v.srcObject, paused: v.paused},
+          first: window.__firstFrame};
+}"""
 
 
 async def _wait(page: Page, condition: str, what: str) -> None:
     try:
         await page.wait_for_function(condition, timeout=TIMEOUT)
     except Exception as error:
-        raise RuntimeError(f"{page.url}: waiting for {what}: {error}") from None
+        state = await page.evaluate(STATE)
+        raise RuntimeError(f"{page.url}: waiting for {what}: {error}; page: {state}") from None
 
 
 async def _pages(browser: Browser, first: tuple[str, dict[str, str]], second: str) -> list[Page]:
@@ -94,7 +101,12 @@ async def _trial(
 
 
 async def _measure(
-    tandem: Running, bare: Running, site: str, trials: int, creds: dict[str, Any]
+    tandem: Running,
+    bare: Running,
+    site: str,
+    trials: int,
+    creds: dict[str, Any],
+    failures: dict[str, list[str]],
 ) -> dict[str, list[dict[str, float]]]:
     name, value = creds["cookie"].split("=", 1)
     base = f"http://127.0.0.1:{tandem.port}"
@@ -105,23 +117,23 @@ async def _measure(
         try:
             for i in range(trials):
                 engagement, invite = creds["engagements"][i]
-                out["tandem"].append(
-                    await _trial(
-                        browser,
-                        (f"{base}/engagements/{engagement}/room", {name: value}),
-                        f"{base}/i/{invite}/room",
-                        "() => !document.querySelector('[data-testid=controls]').hidden",
-                    )
+                tandem_trial = _trial(
+                    browser,
+                    (f"{base}/engagements/{engagement}/room", {name: value}),
+                    f"{base}/i/{invite}/room",
+                    "() => !document.querySelector('[data-testid=controls]').hidden",
                 )
                 url = f"{site}/bare.html?relay={relay}&room=r{i}"
-                out["bare-relay"].append(
-                    await _trial(browser, (url, {}), url, "() => window.__joined")
-                )
-                print(
-                    f"  trial {i + 1}: tandem {out['tandem'][-1]['both_ms']:.0f} ms, "
-                    f"bare {out['bare-relay'][-1]['both_ms']:.0f} ms",
-                    flush=True,
-                )
+                bare_trial = _trial(browser, (url, {}), url, "() => window.__joined")
+                for key, trial in (("tandem", tandem_trial), ("bare-relay", bare_trial)):
+                    try:
+                        out[key].append(await trial)
+                        print(
+                            f"  trial {i + 1} {key}: {out[key][-1]['both_ms']:.0f} ms", flush=True
+                        )
+                    except RuntimeError as error:
+                        failures[key].append(str(error))
+                        print(f"  trial {i + 1} {key} FAILED: {error}", flush=True)
         finally:
             await browser.close()
     return out
@@ -137,20 +149,26 @@ def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> st
         static_site(7103) as site,
     ):
         creds = json.loads(Path(str(tandem.creds)).read_text())
-        measured = asyncio.run(_measure(tandem, bare, site, trials, creds))
+        failures: dict[str, list[str]] = {"tandem": [], "bare-relay": []}
+        measured = asyncio.run(_measure(tandem, bare, site, trials, creds, failures))
     rows: list[dict[str, Any]] = []
     for target, samples in measured.items():
         both = [s["both_ms"] for s in samples]
-        row = {
-            "target": target,
-            "median_ms": statistics.median(both),
-            "min_ms": min(both),
-            "max_ms": max(both),
-            "joiner_median_ms": statistics.median(s["joiner_ms"] for s in samples),
-            "trials": len(samples),
-        }
+        row: dict[str, Any] = {"target": target, "trials": len(samples)}
+        row["failed"] = len(failures[target])
+        if both:
+            row["median_ms"] = statistics.median(both)
+            row["min_ms"], row["max_ms"] = min(both), max(both)
+            row["joiner_median_ms"] = statistics.median(s["joiner_ms"] for s in samples)
         rows.append(row)
-        rec.add("media", target, "time-to-media", summary=row, samples=samples)
+        rec.add(
+            "media",
+            target,
+            "time-to-media",
+            summary=row,
+            samples=samples,
+            failures=failures[target],
+        )
     columns = [
         ("page", "target"),
         ("median ms (both see a frame)", "median_ms"),
@@ -158,6 +176,7 @@ def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> st
         ("max", "max_ms"),
         ("joiner's own median ms", "joiner_median_ms"),
         ("trials", "trials"),
+        ("failed (no frame in 20 s)", "failed"),
     ]
     return table(
         "Time to media (scenario 5): second Join click → first decoded remote frame", columns, rows

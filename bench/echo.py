@@ -146,7 +146,7 @@ def _levels(quick: bool) -> list[Level]:
 
 def run(rec: Recorder, quick: bool) -> str:
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-    warm, window = (3.0, 5.0) if quick else (4.0, 10.0)
+    warm, window = (3.0, 5.0) if quick else (3.0, 8.0)
     rows: list[dict[str, Any]] = []
     for level in _levels(quick):
         print(f"  echo {level.measure} x{level.sessions}", flush=True)

@@ -12,7 +12,6 @@ from bench import loadgen
 from bench.results import Recorder, table
 from bench.servers import Running, TandemFixture, Target, serving
 
-
 GOAL_TARGETS = ("tandem", "node-socketio", "py-socketio-tuned")
 
 

@@ -20,6 +20,7 @@ from bench.servers import CACHE, TandemFixture, ensure_peers, targets
 SCENARIOS = ("relay", "joins", "idle", "media", "pages", "echo", "board")
 QUICK_TARGETS = ("tandem", "node-socketio", "py-socketio-tuned")
 NETNS_FLAG = "TANDEM_BENCH_NETNS"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="short phases, fewer targets")
     parser.add_argument("--targets", help="comma-separated relay targets (default: all; quick: 3)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON-lines file to append to")
+    parser.add_argument(
+        "--docs",
+        action="store_true",
+        help="also replace the measured block in docs/performance.md with this run's tables",
+    )
     parser.add_argument(
         "--no-netns",
         action="store_true",
@@ -79,7 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(output)
     print(text)
     (CACHE / "last-table.md").write_text(text)
+    if args.docs:
+        _write_docs(text)
     return 0
+
+
+def _write_docs(text: str) -> None:
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    doc = DOCS.read_text()
+    head, rest = doc.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    DOCS.write_text(f"{head}{start}\n{text}\n{end}{tail}")
 
 
 def _scenario(name: str, fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> str:

@@ -90,13 +90,22 @@ def report(records: Sequence[dict[str, Any]]) -> str:
             "basis": "board not built on this branch",
         }
     )
+    mine, bare = (
+        _summary(records, "tandem", "time-to-media"),
+        _summary(records, "bare-relay", "time-to-media"),
+    )
     goal(
         "join → first remote frame ≤ 1.1× bare relay page",
-        _summary(records, "tandem", "time-to-media").get("median_ms"),
-        _summary(records, "bare-relay", "time-to-media").get("median_ms"),
+        mine.get("median_ms"),
+        bare.get("median_ms"),
         1.1,
         False,
-        "median ms of the trials",
+        f"median ms of the calls that connected (failed: Tandem {mine.get('failed', '-')}, "
+        f"bare {bare.get('failed', '-')})",
     )
+    if mine.get("failed"):
+        rows[-1]["verdict"] = (
+            f"MISSED: {mine['failed']} of {mine['failed'] + mine['trials']} calls never showed a frame"
+        )
     columns = [("goal", "goal"), ("ratio", "ratio"), ("verdict", "verdict"), ("basis", "basis")]
     return table("Goals (issue 8), ratios from this run", columns, rows)

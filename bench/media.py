@@ -26,6 +26,21 @@ setInterval(() => {
   v.__benchSrc = v.srcObject;  // a page may replace its stream: watch each one
   v.requestVideoFrameCallback(() => { window.__firstFrame ??= Date.now(); });
 }, 2);
+// a diagnosis for failed trials: what each peer connection went through
+window.__pcLog = [];
+const Native = window.RTCPeerConnection;
+window.RTCPeerConnection = function (...args) {
+  const pc = new Native(...args);
+  const n = window.__pcLog.length;
+  const log = (what) => window.__pcLog.push(`${n}:${what}`);
+  log('new');
+  pc.addEventListener('signalingstatechange', () => log(`sig=${pc.signalingState}`));
+  pc.addEventListener('connectionstatechange', () => log(`conn=${pc.connectionState}`));
+  pc.addEventListener('icegatheringstatechange', () => log(`gather=${pc.iceGatheringState}`));
+  pc.addEventListener('track', (e) => log(`track=${e.track.kind}`));
+  return pc;
+};
+window.RTCPeerConnection.prototype = Native.prototype;
 """
 PREVIEW = """() => {
   const v = document.querySelector('[data-testid=local-video]');
@@ -42,7 +57,7 @@ STATE = """() => {
   const t = (id) => document.querySelector(`[data-testid=${id}]`)?.textContent?.trim();
   return {status: t('status'), peer: t('peer-status'), error: t('error-message'),
           remote: v && {ready: v.readyState, w: v.videoWidth, src: !!v.srcObject, paused: v.paused},
-          first: window.__firstFrame};
+          first: window.__firstFrame, pcs: window.__pcLog.join(' ')};
 }"""
 
 
@@ -88,7 +103,11 @@ async def _trial(
         t0 = await b.evaluate(CLICK)
         frames = []
         for page in (a, b):
-            await _wait(page, "() => window.__firstFrame !== null", "the first remote frame")
+            try:
+                await _wait(page, "() => window.__firstFrame !== null", "the first remote frame")
+            except RuntimeError as error:
+                other = b if page is a else a
+                raise RuntimeError(f"{error}; other page: {await other.evaluate(STATE)}") from None
             frames.append(await page.evaluate("window.__firstFrame"))
         return {
             "both_ms": max(frames) - t0,

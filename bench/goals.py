@@ -105,7 +105,8 @@ def report(records: Sequence[dict[str, Any]]) -> str:
     )
     if mine.get("failed"):
         rows[-1]["verdict"] = (
-            f"MISSED: {mine['failed']} of {mine['failed'] + mine['trials']} calls never showed a frame"
+            f"MISSED: {mine['failed']} of {mine['failed'] + mine['trials']} calls "
+            "never showed a frame"
         )
     columns = [("goal", "goal"), ("ratio", "ratio"), ("verdict", "verdict"), ("basis", "basis")]
     return table("Goals (issue 8), ratios from this run", columns, rows)

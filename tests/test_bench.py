@@ -37,3 +37,10 @@ def test_tables_render_missing_values_as_dashes() -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in JS.glob("*.mjs")))
 def test_the_loadgen_adapters_are_valid_modules(name: str) -> None:
     subprocess.run(["node", "--check", str(JS / name)], check=True)
+
+
+def test_a_full_run_takes_the_slow_measures_only_for_the_goal_targets() -> None:
+    (big,) = relay.idle_sessions(quick=False)[1]
+    assert big.name == "memory-5000" and "peerjs" not in big.only and "tandem" in big.only
+    (small,) = relay.idle_sessions(quick=False)[0]
+    assert small.only == ()

@@ -116,9 +116,9 @@ def _scenario(name: str, fixture: TandemFixture, rec: Recorder, log_dir: Path, q
     except Exception as error:
         print(f"bench: scenario {name} failed: {error!r}", file=sys.stderr)
         rec.add(name, "-", "failed", error=repr(error))
-        return f"### {name}\n\nFAILED: {error!r}\n"
+        return f"#### {name}\n\nFAILED: {error!r}\n"
     return (
-        "### Board (scenario 3)\n\nNot measured: the board (issue 4) is not on this branch "
+        "#### Board (scenario 3)\n\nNot measured: the board (issue 4) is not on this branch "
         "yet. Hook: add bench/board.py with run(fixture, rec, log_dir, quick) and call it here.\n"
     )
 
@@ -126,7 +126,7 @@ def _scenario(name: str, fixture: TandemFixture, rec: Recorder, log_dir: Path, q
 def _header(rec: Recorder) -> str:
     m = rec.machine
     return (
-        f"## Tandem benchmarks, run {rec.run_id}{' (quick)' if rec.quick else ''}\n\n"
+        f"### Run {rec.run_id}{' (quick)' if rec.quick else ''}\n\n"
         f"`{rec.bench_command}` on {m['cpu_count']} × {m['cpu_model']}, {m['mem_gb']} GB, "
         f"kernel {m['kernel']}, Python {m['python']}, Node {m['node']}; server pinned to "
         f"CPU {machine.SERVER_CPU}, generator and browsers to CPU {machine.GENERATOR_CPU}; "

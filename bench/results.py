@@ -63,7 +63,7 @@ def fmt(value: object) -> str:
 
 def table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> str:
     """A markdown table: columns are (heading, key) pairs."""
-    lines = [f"### {title}", ""]
+    lines = [f"#### {title}", ""]
     lines.append("| " + " | ".join(h for h, _ in columns) + " |")
     lines.append("|" + "|".join("---" for _ in columns) + "|")
     for row in rows:

@@ -40,16 +40,22 @@ class PageSpec:
     ready: str = READY
 
 
-# Hook: add the tech-check page here once its route exists on main (issue 6).
+TECHCHECK_READY = """() => {
+  const start = document.querySelector('[data-testid=camera-start]');
+  return start && !start.disabled ? performance.now() : false;
+}"""
+
+# A page whose route answers 404 (not merged yet on this branch) is skipped, not failed.
 PAGES = (
     PageSpec("room (client, invite link)", "/i/{invite}/room", coach=False),
     PageSpec("room (coach)", "/engagements/{engagement}/room", coach=True),
+    PageSpec("tech check (client)", "/i/{invite}/check", coach=False, ready=TECHCHECK_READY),
 )
 
 
 async def _load(
     browser: Browser, url: str, cookie: tuple[str, str] | None, ready: str
-) -> dict[str, float]:
+) -> dict[str, float] | None:
     context = await browser.new_context(permissions=["camera", "microphone"])
     try:
         if cookie:
@@ -67,7 +73,9 @@ async def _load(
         )
         await cdp.send("Network.enable")
         await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-        await page.goto(url)
+        response = await page.goto(url)
+        if response is not None and response.status == 404:
+            return None
         handle = await page.wait_for_function(ready, timeout=20_000)
         interactive = float(await handle.json_value())
         timing = await page.evaluate(TIMING)
@@ -96,7 +104,9 @@ async def _measure(
                 for spec in PAGES:
                     url = base + spec.path.format(engagement=engagement, invite=invite)
                     cookie = (name, value) if spec.coach else None
-                    out[spec.name].append(await _load(browser, url, cookie, spec.ready))
+                    loaded = await _load(browser, url, cookie, spec.ready)
+                    if loaded is not None:
+                        out[spec.name].append(loaded)
         finally:
             await browser.close()
     return out
@@ -110,6 +120,8 @@ def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> st
         measured = asyncio.run(_measure(tandem.port, creds, loads))
     rows = []
     for page, samples in measured.items():
+        if not samples:
+            continue
         row: dict[str, Any] = {"page": page, "loads": len(samples)}
         for key in ("bytes", "requests", "dcl_ms", "load_ms", "tti_ms"):
             row[key] = statistics.median(s[key] for s in samples)

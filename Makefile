@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: run test setup messages
+.PHONY: run test setup messages bench
 
 run: setup
 	$(VENV)/bin/tandem serve
@@ -25,3 +25,8 @@ node_modules/.installed: package.json package-lock.json
 # Re-extract translatable strings into web/translations/*/LC_MESSAGES/messages.po.
 messages: setup
 	$(VENV)/bin/python scripts/messages.py
+
+# Benchmarks against the reference peers (docs/performance.md); BENCH="relay --quick" for one.
+BENCH ?= all
+bench: setup
+	$(VENV)/bin/python -m bench $(BENCH)

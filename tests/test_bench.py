@@ -1,0 +1,46 @@
+"""Smoke test for bench/: it imports, parses its arguments and plans its runs. No timing here:
+benchmarks run on demand with `python -m bench`, never in the test suite."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench import cli, loadgen, relay
+from bench.results import table
+
+JS = Path(__file__).resolve().parent.parent / "bench" / "js"
+
+
+def test_the_runner_parses_its_scenarios() -> None:
+    args = cli.build_parser().parse_args(["relay", "joins", "--quick", "--targets", "tandem"])
+    assert args.scenario == ["relay", "joins"] and args.quick and args.targets == "tandem"
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["nonsense"])
+
+
+def test_the_engagement_pool_covers_every_generator_run_on_one_server() -> None:
+    assert loadgen.rooms_needed({"mode": "connrate", "clients": "1000", "repeat": "3"}) == 1500
+    assert loadgen.rooms_needed({"mode": "memory", "clients": "5000"}) == 2500
+    assert relay.pool_for(relay.idle_sessions(quick=False)) >= 2500
+    full = relay.relay_sessions(quick=False)[0]
+    assert relay.pool_for([full]) >= sum(loadgen.rooms_needed(m.args) for m in full)
+
+
+def test_tables_render_missing_values_as_dashes() -> None:
+    text = table("t", [("a", "a"), ("b", "b")], [{"a": 1.234}])
+    assert "| 1.23 | - |" in text
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in JS.glob("*.mjs")))
+def test_the_loadgen_adapters_are_valid_modules(name: str) -> None:
+    subprocess.run(["node", "--check", str(JS / name)], check=True)
+
+
+def test_a_full_run_takes_the_slow_measures_only_for_the_goal_targets() -> None:
+    (big,) = relay.idle_sessions(quick=False)[1]
+    assert big.name == "memory-5000" and "peerjs" not in big.only and "tandem" in big.only
+    (small,) = relay.idle_sessions(quick=False)[0]
+    assert small.only == ()

@@ -22,6 +22,7 @@ from rooms.timer_service import Timers
 from rooms.turn import IceConfig
 from server.config import Settings
 from server.keys import ACCOUNTS, BOARDS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
+from server.websockets import disable_compression
 from signaling.board import BoardNamespace
 from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
 
 
 def _socketio_server(settings: Settings) -> socketio.AsyncServer:
+    disable_compression()
     # None keeps python-socketio's same-origin check; a list adds the configured origins.
     # Never '*' or []: both switch the Origin check off.
     origins = list(settings.origins) if settings.allowed_origins else None

@@ -13,9 +13,10 @@ from typing import Any
 from aiohttp import web
 
 from rooms.board.export import to_json, to_markdown
-from rooms.models import Engagement, InviteState, Role
+from rooms.models import Engagement, Role
 from server.keys import BOARDS, ENGAGEMENTS
 from web.auth import require_coach
+from web.invites import invited_engagement
 from web.render import render
 
 
@@ -24,21 +25,9 @@ async def _coach(request: web.Request) -> Engagement:
     return await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
 
 
-async def _client(request: web.Request) -> Engagement | web.Response:
-    found = await request.app[ENGAGEMENTS].open_invite(request.match_info["token"])
-    if found is None:
-        return await render(request, "invite_unknown.html", status=404)
-    engagement, state = found
-    if state is InviteState.REVOKED:
-        return await render(
-            request, "invite_revoked.html", status=410, language=engagement.language.value
-        )
-    return engagement
-
-
 async def _who(request: web.Request) -> tuple[Engagement, Role] | web.Response:
     if "token" in request.match_info:
-        found = await _client(request)
+        found = await invited_engagement(request)
         return found if isinstance(found, web.Response) else (found, Role.CLIENT)
     return await _coach(request), Role.COACH
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rooms.models import Engagement, InviteState, Role
+from rooms.models import Engagement, Role
 from server.keys import ENGAGEMENTS, STORE
 from web.auth import require_coach
+from web.invites import invited_engagement
 from web.render import render
 
 
@@ -21,14 +22,9 @@ async def coach_room(request: web.Request) -> web.Response:
 
 
 async def client_room(request: web.Request) -> web.Response:
-    found = await request.app[ENGAGEMENTS].open_invite(request.match_info["token"])
-    if found is None:
-        return await render(request, "invite_unknown.html", status=404)
-    engagement, state = found
-    if state is InviteState.REVOKED:
-        return await render(
-            request, "invite_revoked.html", status=410, language=engagement.language.value
-        )
+    engagement = await invited_engagement(request)
+    if isinstance(engagement, web.Response):
+        return engagement
     coach = await request.app[STORE].coach_by_id(engagement.coach_id)
     return await _room(
         request, engagement, Role.CLIENT, peer_name=coach.display_name if coach else ""

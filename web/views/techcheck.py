@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 from babel.dates import format_datetime
 
-from rooms.models import Engagement, InviteState, Role
+from rooms.models import Engagement, Role
 from rooms.techcheck import THRESHOLDS, TechCheckReport
 from server.keys import ENGAGEMENTS, STORE
 from web.auth import require_coach
+from web.invites import invited_engagement
 from web.render import language_of, render
 
 FIGURES = ("rtt_ms", "jitter_ms", "packet_loss_pct", "bitrate_up_kbps", "bitrate_down_kbps")
@@ -25,14 +26,9 @@ FIGURES = ("rtt_ms", "jitter_ms", "packet_loss_pct", "bitrate_up_kbps", "bitrate
 
 async def client_check(request: web.Request) -> web.Response:
     token = request.match_info["token"]
-    found = await request.app[ENGAGEMENTS].open_invite(token)
-    if found is None:
-        return await render(request, "invite_unknown.html", status=404)
-    engagement, state = found
-    if state is InviteState.REVOKED:
-        return await render(
-            request, "invite_revoked.html", status=410, language=engagement.language.value
-        )
+    engagement = await invited_engagement(request)
+    if isinstance(engagement, web.Response):
+        return engagement
     return await _page(request, engagement, Role.CLIENT, invite=token, base=f"/i/{token}")
 
 

@@ -76,6 +76,7 @@ FIGURE_RANGES: dict[str, float] = {
     "bitrate_down_kbps": 1_000_000.0,
 }
 MAX_BROWSER = 80
+TECHCHECKS_KEPT = 20  # reports stored per engagement; every backend prunes to this
 MAX_REPORT_BYTES = 4 * 1024
 REPORT_FIELDS = frozenset({"browser", "steps", "network"})
 NETWORK_FIELDS = frozenset({*FIGURE_RANGES, "ice_path"})

@@ -2,7 +2,8 @@
 
 Nothing may die, every refused operation must say so (never a silent drop), /readyz must
 follow Redis down and up, and once Redis is back both processes hear each other again
-within five seconds.
+within five seconds. Board edits during the outage are refused, and afterwards both
+board clients resync by version and converge.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
 import socketio
 
+from tests.boards import Mirror, board_client, board_coach, op_id
 from tests.helpers import Pair
 from tests.processes import Cluster, ServerProcess, login_cookie, make_pair_cli
 from tests.sockets import Recorder, client, coach
@@ -58,6 +61,11 @@ async def test_a_redis_outage_is_survived_refused_clearly_and_recovered(
     assert (await c.call("join", {"device": c.device}))["ok"]
     assert (await k.call("join", {"device": k.device}))["ok"]
     await c.until("presence", lambda p: p["client"] == "here")
+    bc, bk = await board_coach(a.url, pair), await board_client(b.url, pair)
+    recorders += [bc, bk]
+    coach_board, client_board = Mirror(await bc.call("join")), Mirror(await bk.call("join"))
+    coach_board.take((await _edit(bc, _goal("goal-before", "Before")))["record"])
+    client_board.take(await bk.next("applied"))
 
     cluster.redis.stop()
     down_at = time.monotonic()
@@ -84,6 +92,9 @@ async def test_a_redis_outage_is_survived_refused_clearly_and_recovered(
     async with aiohttp.ClientSession() as http:
         page = await http.get(f"{a.url}/dashboard", headers={"Cookie": _cookie(pair)})
         assert page.status == 503
+    for side, ident in ((bc, "goal-coach-down"), (bk, "goal-client-down")):
+        refused = await _send(side, _goal(ident, "During the outage"))
+        assert refused["ok"] is False and refused["error"] == "unavailable", refused
 
     await asyncio.sleep(max(0.0, OUTAGE - (time.monotonic() - down_at)))  # the outage itself
     assert a.alive and b.alive, "no server process may die while Redis is down"
@@ -95,8 +106,32 @@ async def test_a_redis_outage_is_survived_refused_clearly_and_recovered(
         assert took < RECOVERY
     await eventually(lambda: _relays(c, k), timeout=RECOVERY)
     assert (await k.call("join", {"device": k.device}))["ok"] is True
+    client_board.take((await _edit(bk, _goal("goal-after", "After")))["record"])
+    for side, view in ((bc, coach_board), (bk, client_board)):
+        resync = await side.call("join", {"since": view.version})
+        assert resync["ok"] is True, resync
+        for record in resync["ops"]:
+            view.take(record)
+    assert coach_board.version == client_board.version == 2
+    assert coach_board.state == client_board.state
+    assert {g["title"] for g in coach_board.state["goals"]} == {"Before", "After"}
     assert a.alive and b.alive
     assert "Traceback" not in a.log() + b.log()
+
+
+def _goal(ident: str, title: str) -> dict[str, Any]:
+    return {"type": "add", "collection": "goals", "id": ident, "fields": {"title": title}}
+
+
+async def _send(recorder: Recorder, op: dict[str, Any]) -> dict[str, Any]:
+    ack: dict[str, Any] = await recorder.call("op", {"op_id": op_id(), "base_version": 0, "op": op})
+    return ack
+
+
+async def _edit(recorder: Recorder, op: dict[str, Any]) -> dict[str, Any]:
+    ack = await _send(recorder, op)
+    assert ack["ok"] is True, ack
+    return ack
 
 
 async def _not(check: object) -> bool:

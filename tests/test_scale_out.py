@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,8 @@ from rooms.errors import RoomFull
 from rooms.models import Role
 from rooms.seats import SeatHolder, SeatState
 from rooms.store import Store, open_store
+from signaling.protocol import TIMER_NAMESPACE
+from tests.boards import Mirror, board_client, board_coach, op_id
 from tests.helpers import Pair
 from tests.processes import Cluster, login_cookie, make_pair_cli
 from tests.redis_server import RedisServer, running_redis
@@ -197,3 +201,131 @@ async def test_start_up_warns_loudly_when_redis_has_no_append_only_file(
         warned = [r for r in caplog.records if "APPEND-ONLY" in r.getMessage()]
         assert bool(warned) is not appendonly
         assert all(r.levelno == logging.WARNING for r in warned)
+
+
+# --- board and timer across processes (acceptance 2 and 4) -------------------------------
+
+
+def goal_op(ident: str, title: str) -> dict[str, Any]:
+    return {"type": "add", "collection": "goals", "id": ident, "fields": {"title": title}}
+
+
+def progress_op(ident: str, progress: int) -> dict[str, Any]:
+    return {"type": "update", "collection": "goals", "id": ident, "fields": {"progress": progress}}
+
+
+async def edit(recorder: Recorder, op: dict[str, Any], ident: str | None = None) -> dict[str, Any]:
+    ack: dict[str, Any] = await recorder.call(
+        "op", {"op_id": ident or op_id(), "base_version": 0, "op": op}
+    )
+    assert ack["ok"] is True, ack
+    return ack
+
+
+async def test_board_edits_on_one_process_reach_the_other_in_version_order(
+    cluster: Cluster, pair: Pair, recorders: list[Recorder]
+) -> None:
+    a, b = (node.url for node in cluster.nodes)
+    c, k = await board_coach(a, pair), await board_client(b, pair)
+    recorders += [c, k]
+    coach_view, client_view = Mirror(await c.call("join")), Mirror(await k.call("join"))
+
+    coach_view.take((await edit(c, goal_op("goal-aaaaaa", "Find a job")))["record"])
+    applied = await k.next("applied")
+    assert applied["version"] == 1 and applied["role"] == "coach"
+    client_view.take(applied)
+    client_view.take((await edit(k, progress_op("goal-aaaaaa", 40)))["record"])
+    coach_view.take(await c.next("applied"))
+
+    assert coach_view.version == client_view.version == 2
+    assert coach_view.state == client_view.state
+    assert coach_view.state["goals"][0]["progress"] == 40
+    assert c.pending("applied") == 0 and k.pending("applied") == 0  # no echo to the sender
+
+
+async def timer_socket(url: str, pair: Pair, *, as_coach: bool) -> Recorder:
+    recorder = Recorder(TIMER_NAMESPACE)
+    if as_coach:
+        await recorder.connect(url, {"engagement": pair.engagement_id}, cookie=pair.coach_cookie)
+    else:
+        await recorder.connect(url, {"invite": pair.invite})
+    assert (await recorder.call("timer:join", {}))["ok"] is True
+    return recorder
+
+
+async def test_timer_started_on_one_process_runs_on_the_other_with_one_version(
+    cluster: Cluster, pair: Pair, recorders: list[Recorder]
+) -> None:
+    a, b = (node.url for node in cluster.nodes)
+    c = await timer_socket(a, pair, as_coach=True)
+    k = await timer_socket(b, pair, as_coach=False)
+    recorders += [c, k]
+    started = await c.call("timer:command", {"command": "start", "version": 0})
+    assert started["ok"] is True, started
+    heard = (await k.next("timer:state"))["state"]
+    assert heard["status"] == "running" and heard["version"] == started["state"]["version"] == 1
+    paused = await c.call("timer:command", {"command": "pause", "version": 1})
+    assert (
+        (await k.until("timer:state", lambda s: s["state"]["version"] == 2))["state"]["status"]
+        == paused["state"]["status"]
+        == "paused"
+    )
+    # A late joiner on B reads the same state from Redis; a stale command on B is refused.
+    late = await timer_socket(b, pair, as_coach=True)
+    recorders.append(late)
+    stale = await late.call("timer:command", {"command": "resume", "version": 1})
+    assert stale["ok"] is False, stale
+
+
+async def test_no_acknowledged_board_edit_is_lost_when_a_process_is_killed(
+    cluster: Cluster, pair: Pair, recorders: list[Recorder], store: Store
+) -> None:
+    """Acceptance 4: `kill -9` of the coach's process while it is taking edits."""
+    a, b = cluster.nodes
+    c, k = await board_coach(a.url, pair), await board_client(b.url, pair)
+    recorders += [c, k]
+    coach_view, client_view = Mirror(await c.call("join")), Mirror(await k.call("join"))
+    coach_view.take((await edit(c, goal_op("goal-aaaaaa", "Find a job")))["record"])
+    acked: list[str] = []
+    enough = asyncio.Event()
+
+    async def keep_editing() -> None:
+        for n in range(1000):
+            ident = op_id()
+            coach_view.take((await edit(c, progress_op("goal-aaaaaa", n % 101), ident))["record"])
+            acked.append(ident)
+            if len(acked) == 20:
+                enough.set()
+
+    editing = asyncio.create_task(keep_editing())
+    await asyncio.wait_for(enough.wait(), 30)
+    a.stop(signal.SIGKILL)  # mid-edit: the coach's next op is in flight or about to be
+    await c.next("disconnect")
+    editing.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await editing
+    # The client on B keeps working while A is down.
+    while k.pending("applied"):
+        client_view.take(await k.next("applied"))
+    client_view.take((await edit(k, goal_op("goal-bbbbbb", "Meanwhile on B")))["record"])
+
+    a.start()
+    back = await board_coach(a.url, pair)
+    recorders.append(back)
+    catch_up = await back.call("join", {"since": coach_view.version})
+    assert catch_up["ok"] is True and "snapshot" not in catch_up, catch_up
+    for record in catch_up["ops"]:
+        coach_view.take(record)
+    resync = await k.call("join", {"since": client_view.version})
+    for record in resync["ops"]:
+        client_view.take(record)
+
+    snapshot = await store.board_snapshot(pair.engagement_id)
+    assert snapshot is not None
+    assert coach_view.version == client_view.version == snapshot.version
+    assert coach_view.state == client_view.state == snapshot.state
+    for ident in acked:
+        assert await store.board_op(pair.engagement_id, ident) is not None, ident
+    titles = {g["title"] for g in snapshot.state["goals"]}
+    assert titles == {"Find a job", "Meanwhile on B"}
+    assert "Traceback" not in cluster.nodes[1].log()

@@ -194,6 +194,34 @@ async def test_board_activity_keeps_the_latest_time(store: Store) -> None:
     assert await store.board_activity(item.id) == {Role.CLIENT: 5.0}
 
 
+async def test_board_edges_agree_across_backends(store: Store, second: Store) -> None:
+    """The corners a backend could get subtly different: a replaced note keeps its first
+    created_at, notes come oldest first, unknown ids answer None, unknown engagements
+    NotFound, and a second connection (another process) sees every committed record."""
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    await store.private_note_put(item.id, PrivateNote("note-b", "later", 5.0, 5.0))
+    await store.private_note_put(item.id, PrivateNote("note-a", "first", 1.0, 1.0))
+    await store.private_note_put(item.id, PrivateNote("note-a", "edited", 9.0, 9.0))
+    assert await store.private_notes(item.id) == [
+        PrivateNote("note-a", "edited", 1.0, 9.0),
+        PrivateNote("note-b", "later", 5.0, 5.0),
+    ]
+    assert await store.private_note_delete(item.id, "never") is False
+    assert await store.board_op(item.id, "never") is None
+    assert await store.board_history(item.id, 0) == []
+    for version in range(1, 4):
+        await store.board_apply(item.id, version - 1, board_record(version, f"op-{version}"), {})
+    assert await second.board_snapshot(item.id) == BoardSnapshot(3, {})
+    since = await second.board_ops_since(item.id, 0, limit=3)
+    assert since == [board_record(v, f"op-{v}") for v in (1, 2, 3)]
+    assert await second.board_ops_since(item.id, -1, limit=10) is None
+    with pytest.raises(NotFound):
+        await store.board_touch("missing", Role.COACH, 1.0)
+    with pytest.raises(NotFound):
+        await store.private_note_put("missing", PrivateNote("n", "t", 1.0, 1.0))
+
+
 def holder(sid: str, device: str, since: float = 1.0) -> SeatHolder:
     return SeatHolder(sid, device, SeatState.HERE, since, f"session-{sid}")
 

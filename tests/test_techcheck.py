@@ -24,9 +24,8 @@ from rooms.techcheck import (
     make_report,
     parse_submission,
 )
+from tests.redis_server import BACKENDS, backend_url
 from tests.test_store_contract import coach_id, engagement
-
-BACKENDS = ["sqlite"]
 
 GOOD_NETWORK = {
     "rtt_ms": 40,
@@ -131,7 +130,7 @@ def test_report_round_trips_through_its_record() -> None:
 
 @pytest.fixture(params=BACKENDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(f"sqlite:///{tmp_path / 'contract.sqlite3'}")
+    opened = await open_store(backend_url(request, request.param, tmp_path))
     yield opened
     await opened.close()
 

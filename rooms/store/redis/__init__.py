@@ -22,8 +22,10 @@ from redis.exceptions import RedisError
 
 from rooms.store.redis.accounts import AccountsMixin
 from rooms.store.redis.base import guarded, unavailable
+from rooms.store.redis.boards import BoardsMixin
 from rooms.store.redis.engagements import EngagementsMixin
 from rooms.store.redis.seats import SeatsMixin, node_key
+from rooms.store.redis.techchecks import TechChecksMixin
 from rooms.store.redis.timers import TimersMixin
 from rooms.tokens import new_id
 
@@ -36,7 +38,9 @@ HEARTBEAT = 5.0
 TIMEOUT = 3.0  # per command: an outage answers "unavailable" quickly instead of hanging
 
 
-class RedisStore(AccountsMixin, EngagementsMixin, SeatsMixin, TimersMixin):
+class RedisStore(
+    AccountsMixin, EngagementsMixin, SeatsMixin, TimersMixin, TechChecksMixin, BoardsMixin
+):
     def __init__(self, redis: Redis, node: str) -> None:
         super().__init__(redis, node)
         self._heartbeat: asyncio.Task[None] | None = None

@@ -11,9 +11,9 @@ import sqlite3
 from rooms.errors import NotFound
 from rooms.models import Role
 from rooms.store.sqlite.base import SqliteBase
-from rooms.techcheck import TechCheckReport
+from rooms.techcheck import TECHCHECKS_KEPT, TechCheckReport
 
-TECHCHECKS_KEPT = 20
+__all__ = ("TECHCHECKS_KEPT", "TechChecksMixin")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS techchecks (

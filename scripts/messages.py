@@ -1,6 +1,9 @@
 """Extract every user-visible string and merge it into each language's .po file.
 
-Usage: .venv/bin/python scripts/messages.py   (then translate the empty msgstr entries)
+Usage: .venv/bin/python scripts/messages.py [LANG ...]   (then translate the empty msgstr entries)
+
+Every language directory under web/translations is updated; a LANG named on the command line
+that has no catalog yet gets a new, empty one (e.g. `scripts/messages.py fi`).
 
 Domain errors are raised with English msgids (`InvalidInput("This field is required.")`),
 so the exception class names are extraction keywords alongside `_` and `ngettext`; the
@@ -58,7 +61,20 @@ def extract() -> Catalog:
     return catalog
 
 
-def main() -> int:
+def init(language: str) -> None:
+    """Start an empty catalog for a new language; the update below fills in its msgids."""
+    po_path = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+    if po_path.exists():
+        return
+    po_path.parent.mkdir(parents=True)
+    catalog = Catalog(locale=language, project="tandem", fuzzy=False)
+    with po_path.open("wb") as handle:
+        write_po(handle, catalog, omit_header=False, width=100)
+
+
+def main(new_languages: list[str]) -> int:
+    for language in new_languages:
+        init(language)
     template = extract()
     for po_path in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
         with po_path.open("rb") as handle:
@@ -72,4 +88,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -72,7 +72,9 @@ class Pair:
     session_minutes: int = 60
 
 
-async def make_pair(app: object, email: str = "coach@example.org", client: str = "Kari") -> Pair:
+async def make_pair(
+    app: object, email: str = "coach@example.org", client: str = "Kari", language: str = "en"
+) -> Pair:
     from aiohttp import web
 
     from rooms.engagements import EngagementDraft
@@ -84,7 +86,7 @@ async def make_pair(app: object, email: str = "coach@example.org", client: str =
         await app[ACCOUNTS].register(account)
     coach = await app[STORE].coach_by_email(email)
     assert coach is not None
-    draft = EngagementDraft.parse({"client_name": client, "language": "en"})
+    draft = EngagementDraft.parse({"client_name": client, "language": language})
     engagement = await app[ENGAGEMENTS].create(coach.id, draft)
     token, _ = await app[ACCOUNTS].login(email, PASSWORD, "127.0.0.1")
     return Pair(engagement.id, token, engagement.invite_token, engagement.session_minutes)

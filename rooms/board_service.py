@@ -107,6 +107,20 @@ class Boards:
     async def touch(self, engagement: Engagement, role: Role) -> None:
         await self._store.board_touch(engagement.id, role, self._clock())
 
+    async def set_presence(self, engagement: Engagement, sid: str, role: Role, state: str) -> None:
+        await self._store.board_presence_set(engagement.id, sid, role, state)
+
+    async def drop_presence(self, engagement: Engagement, sid: str) -> None:
+        await self._store.board_presence_drop(engagement.id, sid)
+
+    async def presence(self, engagement: Engagement) -> dict[str, str]:
+        """{"coach": "editing", "client": "away"}: the busiest state of each role's sockets."""
+        presence = {role.value: "away" for role in Role}
+        for role, state in await self._store.board_presence(engagement.id):
+            if presence[role.value] != "editing":
+                presence[role.value] = state
+        return presence
+
     async def history(self, engagement: Engagement, role: Role) -> list[BoardRecord]:
         _coach_only(role)
         return await self._store.board_history(engagement.id, HISTORY_LIMIT)

@@ -77,7 +77,11 @@ class BoardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 lock = self._locks.get(engagement_id)
                 if lock is not None and not lock.locked():
                     del self._locks[engagement_id]
-            await self._broadcast_presence(engagement_id)
+            try:
+                await self._boards.drop_presence(viewer.identity.engagement, sid)
+                await self._broadcast_presence(viewer.identity)
+            except TandemError as error:  # the store is away; its entry expires with us
+                logger.warning("board presence not updated: %s", error.code)
 
     @acked
     async def on_join(self, sid: str, payload: object = None) -> Ack:
@@ -105,8 +109,11 @@ class BoardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if identity.role is Role.COACH:
             notes = await self._boards.private_notes(engagement, identity.role)
             answer["private"] = [note.to_wire() for note in notes]
-        answer["presence"] = self._presence(engagement.id)
-        await self._broadcast_presence(engagement.id, skip_sid=sid)
+        await self._boards.set_presence(engagement, sid, identity.role, viewer.state)
+        answer["presence"] = await self._boards.presence(engagement)
+        await self.emit(
+            BoardEvent.PRESENCE, answer["presence"], room=board_room(engagement.id), skip_sid=sid
+        )
         return ok(**answer)
 
     @acked
@@ -130,7 +137,9 @@ class BoardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_presence(self, sid: str, payload: object = None) -> Ack:
         viewer = self._joined(sid)
         viewer.state = PresenceUpdate.parse(payload).state
-        await self._broadcast_presence(viewer.identity.engagement.id)
+        identity = viewer.identity
+        await self._boards.set_presence(identity.engagement, sid, identity.role, viewer.state)
+        await self._broadcast_presence(identity)
         return ok()
 
     @acked
@@ -184,20 +193,6 @@ class BoardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise Throttled("Too many changes at once; slow down.", retry_after=1.0)
         return viewer
 
-    def _presence(self, engagement_id: str) -> dict[str, str]:
-        """{"coach": "editing", "client": "away"}: the busiest state of each role's sockets."""
-        presence = {role.value: "away" for role in Role}
-        for viewer in self._viewers.values():
-            if viewer.joined and viewer.identity.engagement.id == engagement_id:
-                role = viewer.identity.role.value
-                if presence[role] != "editing":
-                    presence[role] = viewer.state
-        return presence
-
-    async def _broadcast_presence(self, engagement_id: str, skip_sid: str | None = None) -> None:
-        await self.emit(
-            BoardEvent.PRESENCE,
-            self._presence(engagement_id),
-            room=board_room(engagement_id),
-            skip_sid=skip_sid,
-        )
+    async def _broadcast_presence(self, identity: Identity) -> None:
+        presence = await self._boards.presence(identity.engagement)
+        await self.emit(BoardEvent.PRESENCE, presence, room=board_room(identity.engagement.id))

@@ -243,6 +243,22 @@ async def test_board_edits_on_one_process_reach_the_other_in_version_order(
     assert c.pending("applied") == 0 and k.pending("applied") == 0  # no echo to the sender
 
 
+async def test_board_presence_spans_processes(
+    cluster: Cluster, pair: Pair, recorders: list[Recorder]
+) -> None:
+    a, b = (node.url for node in cluster.nodes)
+    c = await board_coach(a, pair)
+    recorders.append(c)
+    assert (await c.call("join"))["presence"] == {"coach": "viewing", "client": "away"}
+    k = await board_client(b, pair)
+    recorders.append(k)
+    assert (await k.call("join"))["presence"] == {"coach": "viewing", "client": "viewing"}
+    heard = await c.until("presence", lambda p: p["client"] == "viewing")
+    assert heard["coach"] == "viewing"
+    await k.close()
+    await c.until("presence", lambda p: p["client"] == "away")
+
+
 async def timer_socket(url: str, pair: Pair, *, as_coach: bool) -> Recorder:
     recorder = Recorder(TIMER_NAMESPACE)
     if as_coach:

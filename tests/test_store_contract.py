@@ -194,6 +194,32 @@ async def test_board_activity_keeps_the_latest_time(store: Store) -> None:
     assert await store.board_activity(item.id) == {Role.CLIENT: 5.0}
 
 
+async def test_board_presence_per_socket_and_gone_with_its_process(url: str) -> None:
+    """Sockets set and drop their own entries; what a process held vanishes with it
+    (SQLite: its connection; Redis: its heartbeat key)."""
+    first = await open_store(url)
+    try:
+        item = engagement(await coach_id(first))
+        await first.create_engagement(item)
+        await first.board_presence_set(item.id, "sid-1", Role.COACH, "viewing")
+        await first.board_presence_set(item.id, "sid-2", Role.CLIENT, "viewing")
+        await first.board_presence_set(item.id, "sid-2", Role.CLIENT, "editing")
+        assert sorted(await first.board_presence(item.id)) == [
+            (Role.CLIENT, "editing"),
+            (Role.COACH, "viewing"),
+        ]
+        await first.board_presence_drop(item.id, "sid-1")
+        assert await first.board_presence(item.id) == [(Role.CLIENT, "editing")]
+        assert await first.board_presence("other") == []
+    finally:
+        await first.close()
+    after = await open_store(url)
+    try:
+        assert await after.board_presence(item.id) == []
+    finally:
+        await after.close()
+
+
 async def test_board_edges_agree_across_backends(store: Store, second: Store) -> None:
     """The corners a backend could get subtly different: a replaced note keeps its first
     created_at, notes come oldest first, unknown ids answer None, unknown engagements

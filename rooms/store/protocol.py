@@ -197,6 +197,18 @@ class BoardStore(Protocol):
 
     async def board_activity(self, engagement_id: str) -> dict[Role, float]: ...
 
+    async def board_presence_set(
+        self, engagement_id: str, sid: str, role: Role, state: str
+    ) -> None:
+        """This socket has the board open ("viewing" or "editing"). Kept in the store, not
+        in a process, so both people see each other whichever process they are on; the
+        entries of a process that stopped count no longer."""
+
+    async def board_presence_drop(self, engagement_id: str, sid: str) -> None: ...
+
+    async def board_presence(self, engagement_id: str) -> list[tuple[Role, str]]:
+        """(role, state) of every socket that has the board open, in no order."""
+
     async def private_notes(self, engagement_id: str) -> list[PrivateNote]:
         """Oldest first."""
         ...

@@ -6,6 +6,8 @@ Keys per engagement (all under `tandem:`):
   grow by one, so a range of versions is one LRANGE);
 - `board-opids:<id>`: hash op id -> version, the idempotency index;
 - `board-activity:<id>`: hash role -> last time;
+- `board-presence:<id>`: hash socket id -> JSON (role, state, node); an entry counts only
+  while its process's heartbeat key (`node:<node>`) lives;
 - `private-notes:<id>` and `private-notes-created:<id>`: hashes note id -> JSON
   (text, updated_at) and note id -> created_at. No board command reads them.
 
@@ -26,6 +28,7 @@ from rooms.errors import NotFound
 from rooms.models import Role
 from rooms.store.redis.base import RedisBase, guarded, keyname, text, texts
 from rooms.store.redis.engagements import engagement_key
+from rooms.store.redis.seats import node_key
 
 # KEYS: engagement, board, ops, opids. ARGV: expected version, new version, op id,
 # record JSON, state JSON. Returns {-1} unknown engagement, {0} lost the race,
@@ -169,6 +172,34 @@ class BoardsMixin(RedisBase):
     async def board_activity(self, engagement_id: str) -> dict[Role, float]:
         fields = texts(await self._redis.hgetall(keyname("board-activity", engagement_id)))
         return {Role(role): float(at) for role, at in fields.items()}
+
+    @guarded
+    async def board_presence_set(
+        self, engagement_id: str, sid: str, role: Role, state: str
+    ) -> None:
+        entry = json.dumps({"role": role.value, "state": state, "node": self._node})
+        await self._redis.hset(keyname("board-presence", engagement_id), sid, entry)
+
+    @guarded
+    async def board_presence_drop(self, engagement_id: str, sid: str) -> None:
+        await self._redis.hdel(keyname("board-presence", engagement_id), sid)
+
+    @guarded
+    async def board_presence(self, engagement_id: str) -> list[tuple[Role, str]]:
+        key = keyname("board-presence", engagement_id)
+        entries = {
+            sid: json.loads(raw) for sid, raw in texts(await self._redis.hgetall(key)).items()
+        }
+        nodes = sorted({entry["node"] for entry in entries.values()})
+        alive = {node for node in nodes if await self._redis.exists(node_key(node))}
+        dead = [sid for sid, entry in entries.items() if entry["node"] not in alive]
+        if dead:  # a process that died cannot say goodbye for its sockets
+            await self._redis.hdel(key, *dead)
+        return [
+            (Role(entry["role"]), entry["state"])
+            for entry in entries.values()
+            if entry["node"] in alive
+        ]
 
     @guarded
     async def private_notes(self, engagement_id: str) -> list[PrivateNote]:

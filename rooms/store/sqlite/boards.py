@@ -5,7 +5,8 @@ the log append and the snapshot replace commit together or not at all, and the s
 update is itself conditional on the version (`WHERE version = ?`), so two processes
 sharing the file cannot both commit on top of the same version.
 
-Private notes sit in their own table that no board query reads.
+Private notes sit in their own table that no board query reads. Presence is a TEMP table:
+it belongs to this process's connection and is gone when the process is.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ CREATE TABLE IF NOT EXISTS board_activity (
     role TEXT NOT NULL,
     at REAL NOT NULL,
     PRIMARY KEY (engagement_id, role)
+);
+CREATE TEMP TABLE IF NOT EXISTS board_presence (
+    engagement_id TEXT NOT NULL,
+    sid TEXT NOT NULL,
+    role TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (engagement_id, sid)
 );
 CREATE TABLE IF NOT EXISTS private_notes (
     engagement_id TEXT NOT NULL REFERENCES engagements(id),
@@ -152,6 +160,28 @@ class BoardsMixin(SqliteBase):
             "SELECT role, at FROM board_activity WHERE engagement_id = ?", (engagement_id,)
         )
         return {Role(row["role"]): row["at"] for row in rows}
+
+    async def board_presence_set(
+        self, engagement_id: str, sid: str, role: Role, state: str
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO board_presence VALUES (?, ?, ?, ?)",
+                (engagement_id, sid, role.value, state),
+            )
+
+    async def board_presence_drop(self, engagement_id: str, sid: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM board_presence WHERE engagement_id = ? AND sid = ?",
+                (engagement_id, sid),
+            )
+
+    async def board_presence(self, engagement_id: str) -> list[tuple[Role, str]]:
+        rows = await self._all(
+            "SELECT role, state FROM board_presence WHERE engagement_id = ?", (engagement_id,)
+        )
+        return [(Role(row["role"]), row["state"]) for row in rows]
 
     async def private_notes(self, engagement_id: str) -> list[PrivateNote]:
         rows = await self._all(

@@ -146,6 +146,26 @@ async def test_concurrent_joins_spread_over_both_processes_seat_two(
             await person.close()
 
 
+async def test_200_rounds_of_50_socket_joins_over_both_processes_seat_exactly_two(
+    cluster: Cluster, pair: Pair, recorders: list[Recorder], store: Store
+) -> None:
+    """Acceptance 3 as people do it: 50 connected pages (half coach, half client, every
+    other one on the other process) all press join at once; the two who got in leave."""
+    people = [
+        await (coach if i % 2 else client)(cluster.nodes[(i // 2) % 2].url, pair)
+        for i in range(50)
+    ]
+    recorders += people
+    for round_ in range(200):
+        acks = await asyncio.gather(*(p.call("join", {"device": p.device}) for p in people))
+        winners = [person for person, ack in zip(people, acks, strict=True) if ack["ok"]]
+        assert len(winners) == 2, f"round {round_}: {len(winners)} seated"
+        assert {ack["error"] for ack in acks if not ack["ok"]} == {"room-full"}
+        assert set(await store.seats(pair.engagement_id)) == {Role.COACH, Role.CLIENT}
+        for person in winners:
+            assert (await person.call("leave", {}))["ok"] is True
+
+
 async def test_200_rounds_of_50_claims_through_two_connections_never_seat_more_than_two(
     redis_server: RedisServer,
 ) -> None:

@@ -152,8 +152,7 @@ async def test_200_rounds_of_50_socket_joins_over_both_processes_seat_exactly_tw
     """Acceptance 3 as people do it: 50 connected pages (half coach, half client, every
     other one on the other process) all press join at once; the two who got in leave."""
     people = [
-        await (coach if i % 2 else client)(cluster.nodes[(i // 2) % 2].url, pair)
-        for i in range(50)
+        await (coach if i % 2 else client)(cluster.nodes[(i // 2) % 2].url, pair) for i in range(50)
     ]
     recorders += people
     for round_ in range(200):

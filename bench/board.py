@@ -135,6 +135,14 @@ class Tally:
     first_error: str = ""
     measuring: bool = False
     measured_sent: int = 0
+    sending_done: bool = False
+    drained: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def settle(self, op_id: str) -> float | None:
+        started = self.sent.pop(op_id, None)
+        if self.sending_done and not self.sent:
+            self.drained.set()
+        return started
 
 
 async def _level(port: int, creds: dict[str, Any], level: Level) -> dict[str, Any]:
@@ -147,7 +155,7 @@ async def _level(port: int, creds: dict[str, Any], level: Level) -> dict[str, An
         def seen(event: str, data: Any) -> None:
             if event != "applied":
                 return
-            started = tally.sent.pop(str(data.get("op_id")), None)
+            started = tally.settle(str(data.get("op_id")))
             if started is not None:
                 tally.visible_ms.append((time.monotonic() - started) * 1000)
 
@@ -172,7 +180,7 @@ async def _level(port: int, creds: dict[str, Any], level: Level) -> dict[str, An
                     tally.ack_ms.append((time.monotonic() - started) * 1000)
             else:
                 tally.errors += 1
-                tally.sent.pop(op_id, None)
+                tally.settle(op_id)
                 tally.first_error = tally.first_error or json.dumps(ack)[:200]
 
         pending: set[asyncio.Task[None]] = set()
@@ -213,9 +221,10 @@ async def _level(port: int, creds: dict[str, Any], level: Level) -> dict[str, An
             await asyncio.sleep(0.002)
         marks["end"] = time.monotonic()
         measured_secs = marks["end"] - marks["start"]
-        deadline = time.monotonic() + DRAIN_SECS
-        while tally.sent and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        tally.sending_done = True
+        if tally.sent:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(tally.drained.wait(), DRAIN_SECS)
         if pending:
             await asyncio.wait(pending, timeout=DRAIN_SECS)
         lost = len(tally.sent)

@@ -84,7 +84,7 @@ def report(records: Sequence[dict[str, Any]]) -> str:
         True,
         "sessions per core from CPU per session",
     )
-    board = next(
+    board: dict[str, Any] = next(
         (
             r.get("summary", {})
             for r in records

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if sessions:
             rows = relay.measure_all(picked, sessions, fixture, rec, log_dir)
             output.append(relay.tables(rows))
-        for name in ("media", "pages", "echo", "board"):
+        for name in ("board", "media", "pages", "echo"):
             if name in chosen:
                 output.append(_scenario(name, fixture, rec, log_dir, args.quick))
     finally:

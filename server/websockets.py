@@ -18,6 +18,4 @@ from aiohttp import web
 
 def disable_compression() -> None:
     """Idempotent: each app built in a process (tests build many) applies the same value."""
-    engineio_aiohttp.WebSocketResponse = functools.partial(
-        web.WebSocketResponse, compress=False
-    )
+    engineio_aiohttp.WebSocketResponse = functools.partial(web.WebSocketResponse, compress=False)

@@ -1,7 +1,7 @@
 """`python -m bench <scenario> [--quick]`: runs scenarios, prints tables, appends JSON lines.
 
-Scenarios (issue 8): relay (1), joins (2), idle (4), media (5), pages (7), echo (6), all.
-board (3) is a hook: it reports that the board is not built yet until its module exists.
+Scenarios (issue 8): relay (1), joins (2), board (3), idle (4), media (5), pages (7), echo (6),
+all.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    chosen = SCENARIOS[:-1] if "all" in args.scenario else tuple(args.scenario)
+    chosen = SCENARIOS if "all" in args.scenario else tuple(args.scenario)
     loadgen_sha = ensure_peers()  # needs the registries: before entering the namespace
     if not args.no_netns and os.environ.get(NETNS_FLAG) != "1" and os.geteuid() == 0:
         _reexec_in_netns()
@@ -69,12 +69,17 @@ def main(argv: list[str] | None = None) -> int:
         sessions += relay.join_sessions(args.quick)
     if "idle" in chosen:
         sessions += relay.idle_sessions(args.quick)
-    fixture = TandemFixture.create(max(relay.pool_for(sessions) if sessions else 0, 16))
+    pool = max(relay.pool_for(sessions) if sessions else 0, 16)
+    if "board" in chosen:
+        from bench import board
+
+        pool = max(pool, board.rooms_needed(args.quick) + 8)
+    fixture = TandemFixture.create(pool)
     try:
         if sessions:
             rows = relay.measure_all(picked, sessions, fixture, rec, log_dir)
             output.append(relay.tables(rows))
-        for name in ("media", "pages", "echo", "board"):
+        for name in ("board", "media", "pages", "echo"):
             if name in chosen:
                 output.append(_scenario(name, fixture, rec, log_dir, args.quick))
     finally:
@@ -113,14 +118,13 @@ def _scenario(name: str, fixture: TandemFixture, rec: Recorder, log_dir: Path, q
             from bench import echo
 
             return echo.run(rec, quick)
+        from bench import board
+
+        return board.run(fixture, rec, log_dir, quick)
     except Exception as error:
         print(f"bench: scenario {name} failed: {error!r}", file=sys.stderr)
         rec.add(name, "-", "failed", error=repr(error))
         return f"#### {name}\n\nFAILED: {error!r}\n"
-    return (
-        "#### Board (scenario 3)\n\nNot measured: the board (issue 4) is not on this branch "
-        "yet. Hook: add bench/board.py with run(fixture, rec, log_dir, quick) and call it here.\n"
-    )
 
 
 def _header(rec: Recorder) -> str:

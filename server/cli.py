@@ -13,9 +13,11 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
+import uvloop
 from aiohttp import web
 
 from rooms import validation
@@ -29,6 +31,8 @@ from server.app import create_app
 from server.config import ConfigError, Settings, markdown_table
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,15 +92,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level)
     try:
         if args.command == "serve":
-            asyncio.run(serve(settings))
+            run(serve(settings))
         elif args.command == "coach":
-            asyncio.run(add_coach(settings, args.email, args.name, args.password_stdin))
+            run(add_coach(settings, args.email, args.name, args.password_stdin))
         else:
-            asyncio.run(add_engagement(settings, args))
+            run(add_engagement(settings, args))
     except TandemError as error:
         print(f"tandem: {error.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """Every command runs on uvloop: less CPU per socket event than asyncio's own loop
+    (measured in docs/performance.md)."""
+    return uvloop.run(main)
 
 
 async def _open(settings: Settings) -> Store:

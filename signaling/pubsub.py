@@ -30,6 +30,7 @@ from redis.backoff import ConstantBackoff
 from redis.exceptions import RedisError
 
 from rooms.errors import StoreUnavailable
+from signaling import fastjson
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ PUBLISH_TIMEOUT = 3.0
 
 class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     def __init__(self, url: str, channel: str = "tandem-socketio") -> None:
-        super().__init__(url, channel=channel)
+        super().__init__(url, channel=channel, json=fastjson)
         self.subscribed = False
         self.subscriptions = 0  # how many times a subscription was (re)established
         self._publisher: Redis | None = None

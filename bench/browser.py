@@ -12,22 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.servers import BENCH, PEERS
+from tests.browser import ARGS as ARGS  # re-exported for the scenarios
+from tests.browser import CHROMIUM as TEST_CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--use-fake-device-for-media-stream=fps=30",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-background-timer-throttling",
-    "--autoplay-policy=no-user-gesture-required",
-]
+# The same browser and flags as the browser tests, so a benchmark measures what CI tests.
+CHROMIUM = str(TEST_CHROMIUM)
 MEDIA = BENCH / "media"
 
 

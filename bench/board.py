@@ -8,26 +8,33 @@ became visible. The generator speaks Socket.IO's wire protocol directly over aio
 (as loadgen.mjs's "lite" client does): python-socketio's own client would cost more CPU on the
 generator's core than the server spends, and the latency would be the generator's.
 
-Only the SQLite backend is measured unless rooms/store/redis/boards.py exists (the Redis board
-store); see docs/performance.md.
+Both backends are measured: SQLite (one transaction per op) and Redis (a redis-server started
+on a free port with append-only persistence, holding a copy of the fixture); see
+docs/performance.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
+import shutil
+import socket
 import statistics
+import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bench.machine import Sampler
+from bench.machine import SERVER_CPU, Sampler
 from bench.results import Recorder, table
-from bench.servers import ROOT, TandemFixture, serving, targets
+from bench.servers import COACH, TandemFixture, serving, targets
 
 NS = "/board"
 CONNECT_CONCURRENCY = 50
@@ -56,10 +63,6 @@ def levels(quick: bool) -> list[Level]:
 
 def rooms_needed(quick: bool) -> int:
     return max(level.rooms for level in levels(quick))
-
-
-def redis_board_store() -> bool:
-    return (ROOT / "rooms" / "store" / "redis" / "boards.py").exists()
 
 
 @dataclass
@@ -256,13 +259,79 @@ def _pct(values: list[float], p: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 2)
 
 
+@contextlib.contextmanager
+def redis_backend(fixture: TandemFixture, log_dir: Path) -> Iterator[dict[str, str]]:
+    """A redis-server on a free port (never 6379), append-only with fsync every second as
+    docs/deploy.md recommends, on the server's core, holding a copy of the fixture."""
+    port = _free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="tandem-bench-redis-"))
+    argv = [
+        "taskset", "-c", str(SERVER_CPU), "redis-server", "--port", str(port),
+        "--bind", "127.0.0.1", "--dir", str(workdir), "--appendonly", "yes",
+        "--appendfsync", "everysec", "--save", "",
+    ]  # fmt: skip
+    with (log_dir / "redis.log").open("ab") as log:
+        proc = subprocess.Popen(argv, stdout=log, stderr=log)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        asyncio.run(_copy_fixture(fixture, url))
+        yield {"REDIS_URL": url}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _copy_fixture(fixture: TandemFixture, url: str) -> None:
+    """The coach and the engagement pool, same ids and invites, from the SQLite template."""
+    from rooms.store import open_store, store_url
+
+    for _ in range(100):  # redis-server takes a moment to listen
+        try:
+            redis = await open_store(url)
+            break
+        except Exception:
+            await asyncio.sleep(0.05)
+    else:
+        raise RuntimeError(f"redis-server at {url} did not start")
+    sqlite = await open_store(store_url(None, fixture.template))
+    try:
+        coach = await sqlite.coach_by_email(COACH)
+        assert coach is not None
+        copied = await redis.create_coach(
+            email=coach.email,
+            display_name=coach.display_name,
+            password_hash=coach.password_hash,
+            now=coach.created_at,
+        )
+        for engagement in await sqlite.engagements_of(coach.id):
+            await redis.create_engagement(dataclasses.replace(engagement, coach_id=copied.id))
+    finally:
+        await sqlite.close()
+        await redis.close()
+
+
 def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> str:
     rows: list[dict[str, Any]] = []
-    backends = ["sqlite"]
+    backends = ["sqlite", "redis"]
     for backend in backends:
         for level in levels(quick):
             print(f"  board {backend}: {level.name}", flush=True)
-            with serving(targets()["tandem"], fixture, log_dir) as tandem:
+            with contextlib.ExitStack() as stack:
+                env = (
+                    stack.enter_context(redis_backend(fixture, log_dir))
+                    if backend == "redis"
+                    else {}
+                )
+                tandem = stack.enter_context(
+                    serving(targets()["tandem"], fixture, log_dir, extra_env=env)
+                )
                 creds = json.loads(Path(str(tandem.creds)).read_text())
                 with Sampler(tandem.pid) as sampler:
                     got = asyncio.run(_level(tandem.port, creds, level))
@@ -323,9 +392,8 @@ def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> st
         "come after the store's commit, so every op was durable before it was visible or "
         "acked (SQLite: one transaction per op). "
     )
-    if redis_board_store():
-        notes += (
-            "Redis: not measured yet; this scenario starts Tandem on SQLite only (the Redis "
-            "board store exists; the bench needs a redis-server and a fixture in it).\n"
-        )
+    notes += (
+        "Redis: redis-server on the server's core with appendonly yes, appendfsync everysec "
+        "(an ack means Redis ran the apply script; fsync within a second).\n"
+    )
     return table("Goal board (scenario 3)", columns, rows) + notes

@@ -234,7 +234,11 @@ class Running:
 
 @contextlib.contextmanager
 def serving(
-    target: Target, fixture: TandemFixture | None, log_dir: Path, port: int = PORT
+    target: Target,
+    fixture: TandemFixture | None,
+    log_dir: Path,
+    port: int = PORT,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Running]:
     if not free_port(port):
         raise RuntimeError(f"port {port} is busy")
@@ -247,6 +251,8 @@ def serving(
         data_dir = fixture.data_dir()
         env["TANDEM_DATA_DIR"] = str(data_dir)
         note = {"TANDEM_DATA_DIR": "<fresh copy of the bench fixture>"}
+    env.update(extra_env or {})
+    note.update(extra_env or {})
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / f"{target.name}.log").open("ab") as log:
         cwd = ROOT if target.tandem else PEERS

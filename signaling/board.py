@@ -63,10 +63,7 @@ class BoardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        try:
-            identity = await self._auth.identify(environ, auth)
-        except TandemError as error:
-            raise socketio.exceptions.ConnectionRefusedError(error.to_wire()) from None
+        identity = await self._auth.admit(environ, auth)
         self._viewers[sid] = Viewer(identity, TokenBucket(OP_RATE, OP_BURST, self._clock))
 
     async def on_disconnect(self, sid: str, reason: str = "") -> None:

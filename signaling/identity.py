@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
+import socketio
+
 from rooms.accounts import SESSION_COOKIE, Accounts
 from rooms.addresses import client_address
 from rooms.clock import Clock, wall_clock
@@ -52,6 +54,17 @@ class Authenticator:
         self._store = store
         self._clock = clock
         self._trust_proxy = trust_proxy
+
+    async def admit(self, environ: dict[str, Any], auth: object) -> Identity:
+        """`identify` for a namespace's connect handler: a refusal reaches the browser as
+        `connect_error` with `message` and `data` (the wire error, whose `error` code the
+        page branches on). One argument would arrive as a stringified dict with no `data`."""
+        try:
+            return await self.identify(environ, auth)
+        except TandemError as error:
+            raise socketio.exceptions.ConnectionRefusedError(
+                error.message, error.to_wire()
+            ) from None
 
     async def identify(self, environ: dict[str, Any], auth: object) -> Identity:
         """Refused attempts are counted per client address in the store (so in Redis,

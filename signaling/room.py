@@ -64,14 +64,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._grace: dict[tuple[str, Role], asyncio.Task[None]] = {}
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        try:
-            identity = await self._auth.identify(environ, auth)
-        except TandemError as error:
-            # Two arguments: the browser gets `message` and `data` (the code it branches on);
-            # one argument would arrive as a stringified dict with no `data` at all.
-            raise socketio.exceptions.ConnectionRefusedError(
-                error.message, error.to_wire()
-            ) from None
+        identity = await self._auth.admit(environ, auth)
         bucket = TokenBucket(SIGNAL_RATE, SIGNAL_BURST, self._clock)
         self._members[sid] = Member(identity, bucket)
 

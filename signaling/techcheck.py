@@ -17,7 +17,7 @@ from typing import Any
 import socketio
 
 from rooms.clock import Clock
-from rooms.errors import Busy, InvalidInput, NotSeated, TandemError, Throttled
+from rooms.errors import Busy, InvalidInput, NotSeated, Throttled
 from rooms.ratelimit import TokenBucket
 from rooms.store import Store
 from rooms.techcheck import THRESHOLDS, make_report, parse_submission
@@ -78,10 +78,7 @@ class TechCheckNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return await super().trigger_event(event, *args)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        try:
-            identity = await self._auth.identify(environ, auth)
-        except TandemError as error:
-            raise socketio.exceptions.ConnectionRefusedError(error.to_wire()) from None
+        identity = await self._auth.admit(environ, auth)
         bucket = TokenBucket(EVENT_RATE, EVENT_BURST, self._clock)
         self._checkers[sid] = Checker(identity, bucket)
 

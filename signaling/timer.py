@@ -18,7 +18,7 @@ from typing import Any
 import socketio
 
 from rooms.clock import Clock
-from rooms.errors import InvalidInput, NotSeated, TandemError, Throttled
+from rooms.errors import InvalidInput, NotSeated, Throttled
 from rooms.ratelimit import TokenBucket
 from rooms.store.protocol import CallStore
 from rooms.timer import Action, Agenda, TimerState, to_wire
@@ -73,10 +73,7 @@ class TimerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return InvalidInput("Unknown event.").to_wire()
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        try:
-            identity = await self._auth.identify(environ, auth)
-        except TandemError as error:
-            raise socketio.exceptions.ConnectionRefusedError(error.to_wire()) from None
+        identity = await self._auth.admit(environ, auth)
         self._members[sid] = TimerMember(
             identity, TokenBucket(EVENT_RATE, EVENT_BURST, self._clock)
         )

@@ -19,6 +19,12 @@ from rooms.addresses import client_address
 from server.app import create_app
 from server.config import Settings
 from signaling.identity import CONNECT_FAILURES
+from signaling.protocol import (
+    BOARD_NAMESPACE,
+    ROOM_NAMESPACE,
+    TECHCHECK_NAMESPACE,
+    TIMER_NAMESPACE,
+)
 from tests.helpers import FakeClock
 from tests.sockets import Recorder
 
@@ -76,3 +82,22 @@ def test_the_header_is_ignored_unless_trusted() -> None:
 
 def _fields(settings: Settings) -> dict[str, object]:
     return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+
+
+@pytest.mark.parametrize(
+    "namespace", [ROOM_NAMESPACE, TIMER_NAMESPACE, BOARD_NAMESPACE, TECHCHECK_NAMESPACE]
+)
+async def test_every_namespace_refuses_with_a_code_the_page_can_read(
+    server: TestServer, namespace: str
+) -> None:
+    recorder = Recorder(namespace)
+    errors: list[object] = []
+    recorder.sio.on("connect_error", errors.append, namespace=namespace)
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await recorder.connect(str(server.make_url("/")), {"invite": "not-a-real-invite"})
+    finally:
+        await recorder.close()
+    assert isinstance(errors[0], dict)
+    assert errors[0]["data"]["error"] == "unauthorized"
+    assert errors[0]["message"] == errors[0]["data"]["message"]

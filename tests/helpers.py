@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp.test_utils import TestClient
@@ -90,3 +94,15 @@ async def make_pair(
     engagement = await app[ENGAGEMENTS].create(coach.id, draft)
     token, _ = await app[ACCOUNTS].login(email, PASSWORD, "127.0.0.1")
     return Pair(engagement.id, token, engagement.invite_token, engagement.session_minutes)
+
+
+async def eventually(check: Callable[[], bool | Awaitable[bool]], timeout: float = 15.0) -> float:
+    """Polls a condition that is exposed only as a state or a count (resources released,
+    /readyz turning), not as an event to await; returns how long it took to hold."""
+    start = time.monotonic()
+    async with asyncio.timeout(timeout):
+        while True:
+            outcome = check()
+            if await outcome if inspect.isawaitable(outcome) else outcome:
+                return time.monotonic() - start
+            await asyncio.sleep(0.05)

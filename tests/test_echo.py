@@ -28,6 +28,7 @@ from av import AudioFrame, VideoFrame
 from rooms.errors import Busy, InvalidInput, NotFound
 from signaling.echo import EchoConfig, EchoMode, EchoService
 from signaling.echo.offer import MAX_OFFER_BYTES
+from tests.helpers import eventually
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.usefixtures("loopback_ice")]
 
@@ -135,13 +136,6 @@ class Client:
         for task in list(self.frames.tasks):
             task.cancel()
         await asyncio.gather(*self.frames.tasks, return_exceptions=True)
-
-
-async def eventually(check: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    """Waits for a condition the service exposes only as a count."""
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.05)
 
 
 def decoder_threads() -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import aiohttp
@@ -18,7 +18,7 @@ import pytest
 import socketio
 
 from tests.boards import Mirror, board_client, board_coach, op_id
-from tests.helpers import Pair
+from tests.helpers import Pair, eventually
 from tests.processes import Cluster, ServerProcess, login_cookie, make_pair_cli
 from tests.sockets import Recorder, client, coach
 
@@ -39,15 +39,6 @@ async def recorders() -> AsyncIterator[list[Recorder]]:
 
 async def ready(node: ServerProcess) -> bool:
     return await asyncio.to_thread(node.ready)
-
-
-async def eventually(check: object, timeout: float) -> float:
-    """Polls an async predicate; returns how long it took to hold."""
-    start = time.monotonic()
-    async with asyncio.timeout(timeout):
-        while not await check():  # type: ignore[operator]
-            await asyncio.sleep(0.1)
-    return time.monotonic() - start
 
 
 async def test_a_redis_outage_is_survived_refused_clearly_and_recovered(
@@ -134,8 +125,8 @@ async def _edit(recorder: Recorder, op: dict[str, Any]) -> dict[str, Any]:
     return ack
 
 
-async def _not(check: object) -> bool:
-    return not await check  # type: ignore[misc]
+async def _not(check: Awaitable[bool]) -> bool:
+    return not await check
 
 
 async def _relays(sender: Recorder, receiver: Recorder) -> bool:

@@ -11,10 +11,9 @@ from rooms.techcheck import Readiness
 from server.keys import SIO, STORE
 from signaling.protocol import TECHCHECK_NAMESPACE
 from tests.browser import ContextFactory, screenshot
-from tests.helpers import make_pair
+from tests.helpers import eventually, make_pair
 from tests.sockets import Recorder
 from tests.sockets import coach as coach_socket
-from tests.test_echo import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.webrtc, pytest.mark.usefixtures("loopback_ice")]
 

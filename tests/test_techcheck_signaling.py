@@ -22,9 +22,9 @@ from server.config import Settings
 from server.keys import SIO, STORE
 from signaling.protocol import TECHCHECK_NAMESPACE, TechCheckEvent
 from signaling.techcheck import TechCheckNamespace
-from tests.helpers import FakeClock, Pair, make_pair
+from tests.helpers import FakeClock, Pair, eventually, make_pair
 from tests.sockets import Recorder
-from tests.test_echo import Client, decoder_threads, eventually
+from tests.test_echo import Client, decoder_threads
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.usefixtures("loopback_ice")]
 

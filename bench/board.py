@@ -20,7 +20,6 @@ import contextlib
 import dataclasses
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -35,6 +34,7 @@ import aiohttp
 from bench.machine import SERVER_CPU, Sampler
 from bench.results import Recorder, table
 from bench.servers import COACH, TandemFixture, serving, targets
+from tests.redis_server import RedisServer
 
 NS = "/board"
 CONNECT_CONCURRENCY = 50
@@ -260,46 +260,28 @@ def _pct(values: list[float], p: float) -> float | None:
 
 
 @contextlib.contextmanager
-def redis_backend(fixture: TandemFixture, log_dir: Path) -> Iterator[dict[str, str]]:
-    """A redis-server on a free port (never 6379), append-only with fsync every second as
-    docs/deploy.md recommends, on the server's core, holding a copy of the fixture."""
-    port = _free_port()
+def redis_backend(fixture: TandemFixture) -> Iterator[dict[str, str]]:
+    """The tests' redis-server (free port, never 6379; append-only, fsync every second as
+    docs/deploy.md recommends), moved to the server's core, holding a copy of the fixture."""
     workdir = Path(tempfile.mkdtemp(prefix="tandem-bench-redis-"))
-    argv = [
-        "taskset", "-c", str(SERVER_CPU), "redis-server", "--port", str(port),
-        "--bind", "127.0.0.1", "--dir", str(workdir), "--appendonly", "yes",
-        "--appendfsync", "everysec", "--save", "",
-    ]  # fmt: skip
-    with (log_dir / "redis.log").open("ab") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=log)
-    url = f"redis://127.0.0.1:{port}/0"
+    server = RedisServer(workdir)
+    server.start()
     try:
-        asyncio.run(_copy_fixture(fixture, url))
-        yield {"REDIS_URL": url}
+        assert server.process is not None
+        pin = ["taskset", "-p", "-c", str(SERVER_CPU), str(server.process.pid)]
+        subprocess.run(pin, check=True, capture_output=True)
+        asyncio.run(_copy_fixture(fixture, server.url))
+        yield {"REDIS_URL": server.url}
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _copy_fixture(fixture: TandemFixture, url: str) -> None:
     """The coach and the engagement pool, same ids and invites, from the SQLite template."""
     from rooms.store import open_store, store_url
 
-    for _ in range(100):  # redis-server takes a moment to listen
-        try:
-            redis = await open_store(url)
-            break
-        except Exception:
-            await asyncio.sleep(0.05)
-    else:
-        raise RuntimeError(f"redis-server at {url} did not start")
+    redis = await open_store(url)
     sqlite = await open_store(store_url(None, fixture.template))
     try:
         coach = await sqlite.coach_by_email(COACH)
@@ -324,11 +306,7 @@ def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> st
         for level in levels(quick):
             print(f"  board {backend}: {level.name}", flush=True)
             with contextlib.ExitStack() as stack:
-                env = (
-                    stack.enter_context(redis_backend(fixture, log_dir))
-                    if backend == "redis"
-                    else {}
-                )
+                env = stack.enter_context(redis_backend(fixture)) if backend == "redis" else {}
                 tandem = stack.enter_context(
                     serving(targets()["tandem"], fixture, log_dir, extra_env=env)
                 )

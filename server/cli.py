@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -117,7 +118,13 @@ async def serve(settings: Settings) -> None:
     runner = web.AppRunner(create_app(settings), access_log_class=logs.AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as error:
+        # Cleaned up before raising: the app's background services (store, echo peers)
+        # would otherwise keep the process alive after the traceback.
+        await runner.cleanup()
+        raise TandemError(listen_error(settings.host, settings.port, error)) from None
     print(f"Tandem is running at {settings.base_url}/", flush=True)
     store = await _open(settings)
     try:
@@ -136,6 +143,18 @@ async def serve(settings: Settings) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
+
+
+def listen_error(host: str, port: int, error: OSError) -> str:
+    """One plain line for a port we cannot open (acceptance 7 of issue 16)."""
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use; "
+            "stop the other server or choose another port with --port or TANDEM_PORT."
+        )
+    if error.errno == errno.EACCES:
+        return f"not allowed to listen on port {port}; choose a port above 1023 with --port."
+    return f"cannot listen on {host}:{port}: {error.strerror or error}."
 
 
 async def add_coach(settings: Settings, email: str, name: str | None, from_stdin: bool) -> None:

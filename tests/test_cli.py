@@ -112,3 +112,36 @@ async def test_serve_prints_the_url_and_a_first_run_link_then_serves(tmp_path: P
 async def test_config_markdown(tmp_path: Path) -> None:
     code, out, _ = await run(["config", "--markdown"], env_for(tmp_path))
     assert code == 0 and "`TANDEM_PORT`" in out
+
+
+async def test_serve_on_a_taken_port_says_so_in_one_line_and_exits(tmp_path: Path) -> None:
+    """Issue 16, acceptance 7: the installed `tandem` entry point, not `python -m`."""
+    tandem = Path(PYTHON).with_name("tandem")
+    assert tandem.exists(), f"{tandem} is missing: run make setup"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = asyncio.get_running_loop().time()
+        process = await asyncio.create_subprocess_exec(
+            str(tandem),
+            "serve",
+            "--port",
+            str(port),
+            env=env_for(tmp_path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), timeout=5)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        elapsed = asyncio.get_running_loop().time() - started
+    assert process.returncode not in (0, None)
+    assert elapsed < 5
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert str(port) in lines[0] and "already in use" in lines[0]
+    assert out.decode() == ""

@@ -1,0 +1,185 @@
+"""Every page and state, as a phone and as a desktop, in English and Norwegian (issue 16,
+acceptance 1 and 2): axe-core finds nothing critical, serious or moderate; nothing scrolls
+sideways at 360 px; buttons are big enough to hit with a thumb."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Page
+
+from rooms.accounts import SESSION_COOKIE
+from rooms.models import Role
+from server.keys import ACCOUNTS, BOARDS, STORE
+from tests.audit import phone_and_desktop, with_axe
+from tests.browser import ContextFactory
+from tests.helpers import Pair, make_pair
+
+pytestmark = [pytest.mark.browser]
+WAIT = 20_000
+LANGUAGES = ["en", "nb"]
+
+
+async def fill_board(app: web.Application, pair: Pair) -> None:
+    """A board as it looks a few sessions in: goals with steps, homework, agreement."""
+    engagement = await app[STORE].engagement(pair.engagement_id)
+    assert engagement is not None
+    ops: list[tuple[Role, dict[str, object]]] = [
+        (
+            Role.COACH,
+            {
+                "type": "set",
+                "section": "agreement",
+                "field": "program_goals",
+                "value": "Back to work in logistics within six months.",
+            },
+        ),
+        (
+            Role.CLIENT,
+            {"type": "set", "section": "agreement", "field": "confidentiality_ack", "value": True},
+        ),
+        (
+            Role.COACH,
+            {
+                "type": "add",
+                "collection": "goals",
+                "id": "goal-one",
+                "fields": {
+                    "title": "Find a job in logistics",
+                    "progress": 40,
+                    "target_date": "2027-03-01",
+                },
+            },
+        ),
+        (
+            Role.COACH,
+            {
+                "type": "add",
+                "collection": "goals",
+                "id": "step-one",
+                "fields": {
+                    "title": "Update the CV with the warehouse years",
+                    "parent": "goal-one",
+                    "progress": 100,
+                },
+            },
+        ),
+        (
+            Role.COACH,
+            {
+                "type": "add",
+                "collection": "homework",
+                "id": "hw-one",
+                "fields": {"text": "Call two employers", "goal": "goal-one"},
+            },
+        ),
+        (
+            Role.CLIENT,
+            {
+                "type": "add",
+                "collection": "homework",
+                "id": "hw-two",
+                "fields": {"text": "Ask Ola about forklift courses", "due": "2027-01-10"},
+            },
+        ),
+        (
+            Role.CLIENT,
+            {
+                "type": "add",
+                "collection": "notes",
+                "id": "note-one",
+                "fields": {"text": "Mornings are best for me."},
+            },
+        ),
+    ]
+    for number, (role, op) in enumerate(ops):
+        await app[BOARDS].apply(engagement, role, f"fill-{number:04d}", op)
+
+
+async def pages_for(contexts: ContextFactory, pair: Pair, lang: str) -> tuple[Page, Page, Page]:
+    """A coach, a client and a visitor with no login, all in `lang`."""
+    coach = await with_axe(await contexts({SESSION_COOKIE: pair.coach_cookie, "tandem_lang": lang}))
+    client = await with_axe(await contexts({"tandem_lang": lang}))
+    visitor = await with_axe(await contexts({"tandem_lang": lang}))
+    return await coach.new_page(), await client.new_page(), await visitor.new_page()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_pages_fit_a_phone_and_pass_axe(
+    contexts: ContextFactory, server: TestServer, lang: str
+) -> None:
+    pair = await make_pair(server.app, language=lang)
+    await make_pair(server.app, client="Sven Svensson-Lindqvist")  # a second row, longer name
+    await fill_board(server.app, pair)
+    coach, client, visitor = await pages_for(contexts, pair, lang)
+    e = f"/engagements/{pair.engagement_id}"
+    i = f"/i/{pair.invite}"
+    setup = await server.app[ACCOUNTS].issue_setup_link()
+    visits: list[tuple[Page, str, str | None]] = [
+        (visitor, "/", "landing"),
+        (visitor, "/login", "login-form"),
+        (visitor, f"/setup/{setup}", "setup-form"),
+        (visitor, "/i/unknown-token-that-was-never-issued-at-all-xx", "invite-unknown-page"),
+        (coach, "/dashboard", "dashboard"),
+        (coach, "/engagements/new", "engagement-form"),
+        (coach, e, "engagement"),
+        (coach, f"{e}/agenda", "agenda-form"),
+        (coach, f"{e}/board", "board"),
+        (coach, f"{e}/board/print", "board-print-page"),
+        (coach, f"{e}/check", "techcheck"),
+        (client, i, "client-home"),
+        (client, f"{i}/board", "board"),
+        (client, f"{i}/board/print", "board-print-page"),
+        (client, f"{i}/check", "techcheck"),
+    ]
+    problems: list[str] = []
+    for page, path, testid in visits:
+        await page.goto(path)
+        if testid:
+            await page.get_by_test_id(testid).first.wait_for(timeout=WAIT)
+        if testid == "board":
+            await page.wait_for_selector("[data-testid=board-status][data-state=live]")
+        problems += await phone_and_desktop(page, f"{lang} {path}")
+    await client.goto(f"{i}/check")
+    await client.get_by_test_id("camera-start").click()
+    await client.wait_for_selector("[data-testid=step-camera][data-outcome=pass]", timeout=WAIT)
+    problems += await phone_and_desktop(client, f"{lang} tech check, camera on")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.webrtc
+@pytest.mark.usefixtures("loopback_ice")
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_the_room_fits_a_phone_and_passes_axe_before_during_and_after_a_call(
+    contexts: ContextFactory, server: TestServer, lang: str
+) -> None:
+    pair = await make_pair(server.app, language=lang)
+    coach, client, _visitor = await pages_for(contexts, pair, lang)
+    problems: list[str] = []
+    await client.goto(f"/i/{pair.invite}/room")
+    await client.wait_for_function(
+        "() => document.querySelector('[data-testid=local-video]').videoWidth > 0", timeout=WAIT
+    )
+    problems += await phone_and_desktop(client, f"{lang} room before joining")
+    await client.get_by_test_id("join").click()
+    await client.get_by_test_id("controls").wait_for(timeout=WAIT)
+    await client.get_by_test_id("peer-status").wait_for(timeout=WAIT)
+    problems += await phone_and_desktop(client, f"{lang} room waiting alone")
+
+    await coach.goto(f"/engagements/{pair.engagement_id}/room")
+    await coach.get_by_test_id("join").click()
+    for page in (coach, client):
+        await page.wait_for_function(
+            "() => document.querySelector('[data-testid=remote-video]').videoWidth > 0",
+            timeout=WAIT,
+        )
+        await page.get_by_test_id("quality").wait_for(timeout=WAIT)
+        problems += await phone_and_desktop(page, f"{lang} room in a call ({page.url})")
+
+    await client.get_by_test_id("leave").click()
+    await client.get_by_test_id("controls").wait_for(state="hidden", timeout=WAIT)
+    problems += await phone_and_desktop(client, f"{lang} room after leaving")
+    await coach.get_by_test_id("peer-status").wait_for(timeout=WAIT)
+    problems += await phone_and_desktop(coach, f"{lang} room after the other left")
+    assert not problems, "\n".join(problems)

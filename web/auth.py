@@ -18,6 +18,7 @@ from rooms.errors import Forbidden
 from rooms.models import Coach, LoginSession
 from rooms.tokens import same
 from server.keys import ACCOUNTS, SETTINGS, STORE
+from web.redirects import login_path
 
 CSRF_COOKIE = "tandem_csrf"
 COACH = web.RequestKey("coach", Coach)
@@ -56,7 +57,7 @@ def current_coach(request: web.Request) -> Coach | None:
 def require_coach(request: web.Request) -> Coach:
     coach = current_coach(request)
     if coach is None:
-        raise web.HTTPSeeOther(location=f"/login?next={request.path}")
+        raise web.HTTPSeeOther(location=login_path(request.path_qs))
     return coach
 
 

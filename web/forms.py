@@ -20,16 +20,3 @@ async def read_form(request: web.Request) -> dict[str, object]:
     for key, value in posted.items():
         form.setdefault(key, value)
     return form
-
-
-def safe_next(target: object, default: str = "/dashboard") -> str:
-    """Only same-site relative paths, so a crafted login link cannot send a coach away."""
-    if (
-        isinstance(target, str)
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and len(target) <= 500
-    ):
-        return target
-    return default

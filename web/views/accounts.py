@@ -9,7 +9,8 @@ from rooms.accounts import SESSION_COOKIE
 from rooms.errors import Forbidden, InvalidInput, Throttled
 from server.keys import ACCOUNTS, SETTINGS
 from web.auth import check_form_origin, current_coach, set_session_cookie
-from web.forms import read_form, safe_next
+from web.forms import read_form
+from web.redirects import local_path
 from web.render import render, translate_error
 
 
@@ -23,14 +24,14 @@ def client_address(request: web.Request) -> str:
 async def login_form(request: web.Request) -> web.Response:
     if current_coach(request):
         raise web.HTTPSeeOther(location="/dashboard")
-    next_path = safe_next(request.query.get("next"))
+    next_path = local_path(request.query.get("next"), "/dashboard")
     return await render(request, "login.html", {"error": None, "email": "", "next": next_path})
 
 
 async def login(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     check_form_origin(request, form.get("csrf"))
-    next_path = safe_next(form.get("next"))
+    next_path = local_path(form.get("next"), "/dashboard")
     email, password = form.get("email"), form.get("password")
     shown_email = email if isinstance(email, str) else ""
     try:

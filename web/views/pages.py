@@ -6,7 +6,7 @@ from aiohttp import web
 
 from rooms.errors import StoreUnavailable
 from server.keys import CATALOGS, SETTINGS, SIO, STORE
-from web.forms import safe_next
+from web.redirects import local_path
 from web.render import LANGUAGE_COOKIE, render
 
 
@@ -33,7 +33,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def switch_language(request: web.Request) -> web.Response:
     language = request.query.get("lang", "")
-    target = safe_next(request.query.get("next"), default="/")
+    target = local_path(request.query.get("next"), "/")
     response = web.HTTPSeeOther(location=target)
     if language in request.app[CATALOGS].languages:
         response.set_cookie(

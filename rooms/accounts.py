@@ -1,8 +1,11 @@
 """Coach accounts: first-run and invited setup, login with throttling, sessions.
 
-Login is throttled per e-mail address and per network address, so guessing one coach's
-password and spraying one password over many coaches are both slowed. Failures are kept in
-the store (not in process memory) so the limit holds across restarts and processes.
+Login failures are counted per (e-mail address, network address) and per network
+address, with backoff (rooms/throttle.py): guessing one coach's password and spraying one
+password over many coaches are both slowed, while the coach, from any address that is not
+itself over its limit, still logs in with the right password at once. Nobody can lock a
+coach out by failing on their account from elsewhere. Failures are kept in the store (not
+in process memory) so the limit holds across restarts and processes.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from dataclasses import dataclass
 
 from rooms import passwords, validation
 from rooms.clock import Clock
-from rooms.errors import Forbidden, InvalidInput, Throttled
+from rooms.errors import Forbidden, InvalidInput
 from rooms.models import Coach, LoginSession, SetupLink
 from rooms.store import Store
+from rooms.throttle import LOGIN_PER_ACCOUNT_AND_ADDRESS, LOGIN_PER_ADDRESS, FailureThrottle
 from rooms.tokens import digest, new_token
 
 MAX_DISPLAY_NAME = 120
@@ -25,9 +29,6 @@ SESSION_COOKIE = "tandem_session"
 class AccountPolicy:
     session_seconds: float = 12 * 3600
     setup_link_seconds: float = 7 * 24 * 3600
-    failures_per_account: int = 5
-    failures_per_address: int = 20
-    failure_window: float = 15 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ class Accounts:
         self._store = store
         self._clock = clock
         self._policy = policy
+        self._per_pair = FailureThrottle(store, clock, LOGIN_PER_ACCOUNT_AND_ADDRESS)
+        self._per_address = FailureThrottle(store, clock, LOGIN_PER_ADDRESS)
 
     async def register(self, account: NewAccount) -> Coach:
         return await self._store.create_coach(
@@ -83,22 +86,19 @@ class Accounts:
         return await self.register(account)
 
     async def login(self, email: str, password: str, address: str) -> tuple[str, LoginSession]:
+        """Raises Throttled before looking at the password while this address is over a
+        limit (for this account or overall), Forbidden for a wrong password."""
         now, policy = self._clock(), self._policy
-        keys = (f"account:{email.lower()}", f"address:{address}")
-        limits = (policy.failures_per_account, policy.failures_per_address)
-        for key, limit in zip(keys, limits, strict=True):
-            if await self._store.count_login_failures(key, now, policy.failure_window) >= limit:
-                raise Throttled(
-                    "Too many failed attempts. Wait a few minutes and try again.",
-                    retry_after=policy.failure_window,
-                )
+        pair, anywhere = f"login:{email.lower()}|{address}", f"login-address:{address}"
+        await self._per_pair.check(pair)
+        await self._per_address.check(anywhere)
         coach = await self._store.coach_by_email(email.lower())
         matches = passwords.verify_password(coach.password_hash if coach else None, password)
         if coach is None or not matches:
-            for key in keys:
-                await self._store.note_login_failure(key, now, policy.failure_window)
+            await self._per_pair.failed(pair)
+            await self._per_address.failed(anywhere)
             raise Forbidden("E-mail address or password is wrong.")
-        await self._store.clear_login_failures(keys[0])
+        await self._per_pair.clear(pair)
         token = new_token()
         session = LoginSession(coach.id, new_token(), now + policy.session_seconds)
         await self._store.create_login_session(digest(token), session)

@@ -16,9 +16,10 @@ from rooms.accounts import SESSION_COOKIE, Accounts
 from rooms.addresses import client_address
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
-from rooms.errors import NotFound, TandemError, Throttled
+from rooms.errors import NotFound, TandemError
 from rooms.models import Engagement, Role
 from rooms.store import Store
+from rooms.throttle import CONNECT_PER_ADDRESS, FailureThrottle
 
 
 class Unauthorized(TandemError):
@@ -33,10 +34,6 @@ class Identity:
     @property
     def room(self) -> str:
         return f"engagement:{self.engagement.id}"
-
-
-CONNECT_FAILURES = 30  # refused connections per address per window, across all processes
-CONNECT_WINDOW = 600.0
 
 
 class Authenticator:
@@ -54,6 +51,7 @@ class Authenticator:
         self._store = store
         self._clock = clock
         self._trust_proxy = trust_proxy
+        self._refusals = FailureThrottle(store, clock, CONNECT_PER_ADDRESS)
 
     async def admit(self, environ: dict[str, Any], auth: object) -> Identity:
         """`identify` for a namespace's connect handler: a refusal reaches the browser as
@@ -68,18 +66,14 @@ class Authenticator:
 
     async def identify(self, environ: dict[str, Any], auth: object) -> Identity:
         """Refused attempts are counted per client address in the store (so in Redis,
-        shared by every process): guessing invite links or engagement ids is throttled."""
+        shared by every process) and, past the limit, refused as `throttled`: guessing
+        invite links or engagement ids is slowed. A valid credential is admitted whatever
+        others behind the same address (a school's or an office's NAT) got wrong."""
         key = f"connect:{self.address(environ)}"
-        now = self._clock()
-        if await self._store.count_login_failures(key, now, CONNECT_WINDOW) >= CONNECT_FAILURES:
-            raise Throttled(
-                "Too many failed attempts. Wait a few minutes and try again.",
-                retry_after=CONNECT_WINDOW,
-            )
         try:
             return await self._identify(environ, auth)
         except Unauthorized:
-            await self._store.note_login_failure(key, now, CONNECT_WINDOW)
+            await self._refusals.refused(key)
             raise
 
     def address(self, environ: dict[str, Any]) -> str:

@@ -1,10 +1,12 @@
-"""Coach accounts: setup links, login, throttling, logout (acceptance 2)."""
+"""Coach accounts: setup links, login, throttling, logout (acceptance 2; issue 12: 5)."""
 
 from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
+from rooms.throttle import LOGIN_PER_ACCOUNT_AND_ADDRESS, LOGIN_PER_ADDRESS
 from server.keys import ACCOUNTS, STORE
+from tests.conftest import ClientFactory
 from tests.helpers import PASSWORD, FakeClock, csrf_for, login, make_coach
 
 
@@ -96,6 +98,60 @@ async def test_ten_rapid_failures_are_throttled_even_for_the_right_password(
     assert await login(client, "coach@example.org") == 429
     clock.advance(16 * 60)
     assert await login(client, "coach@example.org") == 303
+
+
+async def login_from(
+    client: TestClient, address: str, email: str, password: str = PASSWORD
+) -> tuple[int, str]:
+    """A login from `address` as our proxy reports it (X-Forwarded-For, trusted)."""
+    token = await csrf_for(client, "/login")
+    response = await client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf": token},
+        headers={"X-Forwarded-For": address},
+        allow_redirects=False,
+    )
+    client.session.cookie_jar.clear(lambda morsel: morsel.key == "tandem_session")
+    return response.status, response.headers.get("Retry-After", "")
+
+
+async def test_failures_from_one_address_do_not_lock_the_owner_out(
+    make_client: ClientFactory, clock: FakeClock
+) -> None:
+    """Acceptance 5: 20 failed logins on one account from A (backing off as they go);
+    the owner, from B, logs in at once with the right password. A stays throttled."""
+    client = await make_client(trust_proxy=True)
+    await make_coach(client, "coach@example.org")
+    attacker, owner = "203.0.113.66", "198.51.100.7"
+    failures, waits = 0, []
+    while failures < 20:
+        status, retry_after = await login_from(client, attacker, "coach@example.org", "wrong!")
+        if status == 429:
+            waits.append(float(retry_after))
+            clock.advance(float(retry_after) + 1)
+        else:
+            assert status == 401
+            failures += 1
+    minute, quarter, hour = (step.window for step in LOGIN_PER_ACCOUNT_AND_ADDRESS)
+    assert waits == [minute, quarter, minute], "each step makes the next wait longer"
+    status, retry_after = await login_from(client, attacker, "coach@example.org")
+    assert (status, float(retry_after)) == (429, hour), "the right password does not help A"
+    assert (await login_from(client, owner, "coach@example.org"))[0] == 303
+
+
+async def test_one_address_spraying_many_accounts_is_slowed_alone(
+    make_client: ClientFactory,
+) -> None:
+    client = await make_client(trust_proxy=True)
+    emails = [f"coach{n}@example.org" for n in range(LOGIN_PER_ADDRESS[0].failures + 1)]
+    for email in emails:
+        await make_coach(client, email)
+    sprayer = "203.0.113.67"
+    for email in emails[:-1]:
+        assert (await login_from(client, sprayer, email, "Summer2026!"))[0] == 401
+    assert (await login_from(client, sprayer, emails[-1], "Summer2026!"))[0] == 429
+    assert (await login_from(client, sprayer, emails[-1]))[0] == 429, "not even the right one"
+    assert (await login_from(client, "198.51.100.8", emails[-1]))[0] == 303
 
 
 async def test_session_expires(client: TestClient, clock: FakeClock) -> None:

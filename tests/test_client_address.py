@@ -16,17 +16,19 @@ import socketio
 from aiohttp.test_utils import TestServer
 
 from rooms.addresses import client_address
+from rooms.throttle import CONNECT_PER_ADDRESS
 from server.app import create_app
 from server.config import Settings
-from signaling.identity import CONNECT_FAILURES
 from signaling.protocol import (
     BOARD_NAMESPACE,
     ROOM_NAMESPACE,
     TECHCHECK_NAMESPACE,
     TIMER_NAMESPACE,
 )
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, make_pair
 from tests.sockets import Recorder
+
+CONNECT_FAILURES = CONNECT_PER_ADDRESS[0].failures
 
 
 class From(Recorder):
@@ -71,6 +73,63 @@ async def test_forwarded_for_counts_only_behind_a_trusted_proxy(
     assert await refusal(server, "127.0.0.1", {"X-Forwarded-For": "203.0.113.8"}) == (
         "unauthorized"
     )
+
+
+async def test_a_valid_invite_connects_after_fifty_bad_connects_from_its_address(
+    aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings, clock: FakeClock
+) -> None:
+    """A school's NAT: whoever got links wrong behind it, a real invite still gets in."""
+    trusting = Settings(**{**_fields(settings), "trust_proxy": True})
+    server = await aiohttp_server(create_app(trusting, clock=clock))
+    pair = await make_pair(server.app)
+    school = {"X-Forwarded-For": "198.51.100.20"}
+    answers = [await refusal(server, "127.0.0.1", school) for _ in range(50)]
+    assert answers == ["unauthorized"] * CONNECT_FAILURES + ["throttled"] * (50 - CONNECT_FAILURES)
+    for namespace in (ROOM_NAMESPACE, TIMER_NAMESPACE, BOARD_NAMESPACE, TECHCHECK_NAMESPACE):
+        recorder = Recorder(namespace)
+        try:
+            await recorder.connect(
+                str(server.make_url("/")), {"invite": pair.invite}, headers=school
+            )
+            assert recorder.sio.connected
+        finally:
+            await recorder.close()
+    coach = Recorder(ROOM_NAMESPACE)
+    try:
+        await coach.connect(
+            str(server.make_url("/")),
+            {"engagement": pair.engagement_id},
+            cookie=pair.coach_cookie,
+            headers=school,
+        )
+        assert coach.sio.connected
+    finally:
+        await coach.close()
+    assert await refusal(server, "127.0.0.1", school) == "throttled", "guessing stays slow"
+
+
+async def test_refusals_back_off_and_age_out(
+    aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings, clock: FakeClock
+) -> None:
+    trusting = Settings(**{**_fields(settings), "trust_proxy": True})
+    server = await aiohttp_server(create_app(trusting, clock=clock))
+    source = {"X-Forwarded-For": "198.51.100.21"}
+    for _ in range(CONNECT_FAILURES):
+        await refusal(server, "127.0.0.1", source)
+    assert await refusal(server, "127.0.0.1", source) == "throttled"
+    clock.advance(CONNECT_PER_ADDRESS[0].window + 1)
+    assert await refusal(server, "127.0.0.1", source) == "unauthorized", "the first step ends"
+    first, longest = CONNECT_PER_ADDRESS[0], CONNECT_PER_ADDRESS[-1]
+    for _round in range(10):  # keep failing: the short step ends, until the long one holds
+        while await refusal(server, "127.0.0.1", source) == "unauthorized":
+            pass
+        clock.advance(first.window + 1)
+        if await refusal(server, "127.0.0.1", source) == "throttled":
+            break
+    else:
+        raise AssertionError("the longest step never held")
+    clock.advance(longest.window + 1)
+    assert await refusal(server, "127.0.0.1", source) == "unauthorized", "it ages out too"
 
 
 def test_the_header_is_ignored_unless_trusted() -> None:

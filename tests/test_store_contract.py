@@ -96,6 +96,13 @@ async def test_login_failures_count_within_the_window(store: Store) -> None:
     assert await store.count_login_failures("k", now=3.0, window=10.0) == 0
 
 
+async def test_a_short_window_does_not_drop_another_keys_failures(store: Store) -> None:
+    await store.note_login_failure("long", now=1.0, window=3600.0)
+    await store.note_login_failure("short", now=100.0, window=10.0)
+    assert await store.count_login_failures("long", now=100.0, window=3600.0) == 1
+    assert await store.note_login_failure("short", now=200.0, window=10.0) == 1
+
+
 async def test_engagements_are_listed_per_coach_newest_first(store: Store) -> None:
     a, b = await coach_id(store, "a@example.org"), await coach_id(store, "b@example.org")
     older, newer = engagement(a, created_at=1.0), engagement(a, created_at=2.0)

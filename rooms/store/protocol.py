@@ -47,7 +47,9 @@ class AccountStore(Protocol):
     async def delete_login_session(self, token_digest: str) -> None: ...
 
     async def note_login_failure(self, key: str, now: float, window: float) -> int:
-        """Records one failure and returns how many fell within the last `window` seconds."""
+        """Records one failure and returns how many fell within the last `window` seconds.
+        `window` is also how long this key's failures are kept; another key's failures
+        (with a longer window) are not dropped by it."""
         ...
 
     async def count_login_failures(self, key: str, now: float, window: float) -> int: ...

@@ -6,6 +6,7 @@ are each a Lua script, so they hold when two processes race.
 
 from __future__ import annotations
 
+import math
 import secrets
 
 from rooms.errors import Conflict
@@ -32,6 +33,7 @@ return found
 NOTE_FAILURE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])
 """
 
@@ -131,7 +133,9 @@ class AccountsMixin(RedisBase):
     async def note_login_failure(self, key: str, now: float, window: float) -> int:
         member = f"{now!r}:{secrets.token_hex(8)}"  # two failures at one instant both count
         count = await self._script(
-            NOTE_FAILURE, [keyname("failures", key)], [repr(now), repr(now - window), member]
+            NOTE_FAILURE,
+            [keyname("failures", key)],
+            [repr(now), repr(now - window), member, str(math.ceil(window))],
         )
         return int(count)
 

@@ -9,6 +9,8 @@ from rooms.models import Coach, LoginSession, SetupLink
 from rooms.store.sqlite.base import SqliteBase
 from rooms.tokens import new_id
 
+FAILURE_RETENTION = 24 * 3600.0  # no failure limit looks back further than this
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS coaches (
     id TEXT PRIMARY KEY,
@@ -119,7 +121,12 @@ class AccountsMixin(SqliteBase):
 
     async def note_login_failure(self, key: str, now: float, window: float) -> int:
         async with self._tx() as db:
-            await db.execute("DELETE FROM login_failures WHERE at <= ?", (now - window,))
+            # This key's expired failures and anyone's past the retention; not everyone's
+            # older than this window, which may be shorter than another key's.
+            await db.execute(
+                "DELETE FROM login_failures WHERE (key = ? AND at <= ?) OR at <= ?",
+                (key, now - window, now - max(window, FAILURE_RETENTION)),
+            )
             await db.execute("INSERT INTO login_failures VALUES (?, ?)", (key, now))
             cursor = await db.execute("SELECT COUNT(*) FROM login_failures WHERE key = ?", (key,))
             row = await cursor.fetchone()

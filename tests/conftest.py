@@ -70,4 +70,10 @@ async def recorders() -> AsyncIterator[list[Recorder]]:
         await recorder.close()
 
 
-pytest_plugins = ["tests.loopback", "tests.browser", "tests.redis_server", "tests.processes"]
+pytest_plugins = [
+    "tests.loopback",
+    "tests.browser",
+    "tests.redis_server",
+    "tests.firefox",
+    "tests.processes",
+]

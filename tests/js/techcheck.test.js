@@ -3,17 +3,23 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  MIC_LISTEN_MS,
+  RESUME_GRACE_MS,
+  browserFamily,
   browserName,
   browserSupport,
   buildReport,
+  connectionVerdict,
   gradeFigure,
   icePath,
   level,
   peak,
   mediaProblem,
+  micVerdict,
   networkFigures,
   readStats,
   retryDelay,
+  soundVerdict,
   toneWav,
 } from "../../web/static/js/techcheck_core.js";
 
@@ -141,4 +147,54 @@ test("peak finds a short sound that the RMS of a long window would dilute", () =
   assert.ok(peak(quiet) > 0.5);
   assert.ok(level(quiet) < 0.12);
   assert.equal(peak(new Uint8Array(16).fill(128)), 0);
+});
+
+const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0";
+const SAFARI = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+const EDGE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0";
+
+test("the advice for a browser that will not listen names that browser", () => {
+  assert.equal(browserFamily(FIREFOX), "firefox");
+  assert.equal(browserFamily(SAFARI), "safari");
+  assert.equal(browserFamily(EDGE), "chromium");
+  assert.equal(browserFamily(""), "chromium");
+});
+
+test("a suspended audio context is the browser not listening, not a silent microphone", () => {
+  const base = { heard: false, family: "firefox", sinceRunningMs: 0 };
+  assert.equal(micVerdict({ ...base, contextState: "suspended", sinceStartMs: RESUME_GRACE_MS - 1 }), null);
+  assert.deepEqual(micVerdict({ ...base, contextState: "suspended", sinceStartMs: RESUME_GRACE_MS + 20000 }), {
+    outcome: "attention",
+    advice: "microphone-not-listening-firefox",
+  });
+  assert.equal(micVerdict({ ...base, contextState: "interrupted", sinceStartMs: 60000, family: "safari" }).advice,
+    "microphone-not-listening-safari");
+});
+
+test("a running context that hears nothing for long enough means a silent microphone", () => {
+  const base = { heard: false, family: "chromium", contextState: "running", sinceStartMs: 60000 };
+  // The time counts from when the context started running, not from the click.
+  assert.equal(micVerdict({ ...base, sinceRunningMs: MIC_LISTEN_MS - 1 }), null);
+  assert.deepEqual(micVerdict({ ...base, sinceRunningMs: MIC_LISTEN_MS }), { outcome: "attention", advice: "microphone-quiet" });
+  assert.deepEqual(micVerdict({ ...base, heard: true, sinceRunningMs: 10 }), { outcome: "pass", advice: "microphone-pass" });
+});
+
+test("the test sound asks 'did you hear it?' only when it could play", () => {
+  assert.equal(soundVerdict({ ended: true }), null);
+  const sinkError = new Error("sink");
+  assert.deepEqual(soundVerdict({ sinkError, ended: true }), { outcome: "fail", advice: "speakers-output" });
+  assert.equal(soundVerdict({ playError: { name: "NotAllowedError" } }).advice, "speakers-blocked");
+  assert.equal(soundVerdict({ playError: { name: "NotSupportedError" } }).advice, "speakers-broken");
+  // Firefox without an output: play() resolves, then the element reports a MediaError.
+  assert.equal(soundVerdict({ mediaError: { code: 3, message: "OnMediaSinkAudioError" }, ended: false }).advice, "speakers-broken");
+  assert.equal(soundVerdict({ ended: false }).advice, "speakers-broken"); // never finished
+});
+
+test("the echo step ends on the connection's own verdict", () => {
+  assert.equal(connectionVerdict("connecting", "checking"), null);
+  assert.equal(connectionVerdict("connected", "connected"), "connected");
+  assert.equal(connectionVerdict("failed", "failed"), "failed");
+  assert.equal(connectionVerdict("closed", "closed"), "failed");
+  assert.equal(connectionVerdict("connecting", "failed"), "failed"); // ICE gave up first
+  assert.equal(connectionVerdict("disconnected", "disconnected"), null); // may come back
 });

@@ -3,6 +3,7 @@
 
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { Call } from "./call.js";
+import { canShareScreen, deviceChoices, shareProblem } from "./devices.js";
 import { ErrorCode, Event, ROOM_NAMESPACE } from "./protocol.js";
 import { summarize } from "./quality.js";
 
@@ -318,10 +319,14 @@ $("screen").addEventListener("click", async () => {
     await state.call?.replaceTrack("video", state.screenTrack, state.stream);
     toggle($("screen"), true, "share", "stop-share");
     sendMediaState();
-  } catch {
-    // the person cancelled the picker: nothing to do
+    if ($("error").dataset.code?.startsWith("share-")) showError(null);
+  } catch (error) {
+    // A cancel says nothing; anything else tells the person why sharing is not possible.
+    const problem = shareProblem(error);
+    if (problem) showError(problem);
   }
 });
+$("screen").hidden = !canShareScreen(navigator.mediaDevices);
 
 $("leave").addEventListener("click", async () => {
   state.left = true;
@@ -342,20 +347,21 @@ $("devices-toggle").addEventListener("click", () => {
 });
 
 async function fillDevices() {
-  const devices = await navigator.mediaDevices.enumerateDevices();
-  const fill = (select, kind, current) => {
-    select.replaceChildren(
-      ...devices.filter((d) => d.kind === kind).map((d, i) => {
-        const option = new Option(d.label || `${kind} ${i + 1}`, d.deviceId);
-        option.selected = d.deviceId === current;
-        return option;
-      }),
-    );
+  const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
+  const fill = (select, kind, current, noneKey) => {
+    const { choices, empty } = deviceChoices(devices, kind, current);
+    // An empty list says so and cannot be opened, rather than looking broken.
+    const options = empty
+      ? [new Option(text[noneKey], "")]
+      : choices.map((choice) => new Option(choice.label, choice.value, false, choice.selected));
+    select.replaceChildren(...options);
+    select.disabled = empty;
+    return empty;
   };
-  fill($("camera-select"), "videoinput", state.stream?.getVideoTracks()[0]?.getSettings().deviceId);
-  fill($("mic-select"), "audioinput", state.stream?.getAudioTracks()[0]?.getSettings().deviceId);
-  fill($("speaker-select"), "audiooutput", "default");
-  $("speaker-select").disabled = typeof remoteVideo.setSinkId !== "function";
+  fill($("camera-select"), "videoinput", state.stream?.getVideoTracks()[0]?.getSettings().deviceId, "no-cameras");
+  fill($("mic-select"), "audioinput", state.stream?.getAudioTracks()[0]?.getSettings().deviceId, "no-microphones");
+  const noSpeakers = fill($("speaker-select"), "audiooutput", "default", "no-speakers");
+  $("speaker-select").disabled = noSpeakers || typeof remoteVideo.setSinkId !== "function";
 }
 
 async function switchDevice(kind, deviceId) {

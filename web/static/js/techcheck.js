@@ -4,21 +4,21 @@
 
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { ErrorCode, TECHCHECK_NAMESPACE, TechCheckEvent } from "./protocol.js";
+import { deviceChoices } from "./devices.js";
 import {
-  HEARD_PEAK,
   Outcome,
+  browserFamily,
   browserName,
   browserSupport,
   buildReport,
+  connectionVerdict,
   gradeFigure,
-  level,
-  peak,
   mediaProblem,
   networkFigures,
   readStats,
   retryDelay,
-  toneWav,
 } from "./techcheck_core.js";
+import { listenToMic, playSound, resumeMic, stopMic } from "./techcheck_sound.js";
 
 const root = document.getElementById("techcheck");
 const $ = (id) => document.getElementById(id);
@@ -30,12 +30,13 @@ const thresholds = JSON.parse(root.dataset.thresholds || "{}");
 
 const MEASURE_MS = 5000; // long enough for bitrate estimates to settle on a real network
 const GATHER_MS = 5000; // the echo peer takes no trickled candidates: wait for them all
-const MIC_LISTEN_MS = 12000;
+// Only a backstop for a browser that never reports failure: the step ends on the
+// connection's own "failed" (Firefox gives up after ~5 s, Chromium after ~30 s).
+const CONNECT_BACKSTOP_MS = 60000;
 
 const state = {
   outcomes: {},
   stream: null,
-  audio: null, // { context, analyser, timer, heard, since }
   socket: null,
   pc: null,
   figures: null,
@@ -113,84 +114,44 @@ function useStream(stream) {
   preview.srcObject = hasVideo ? stream : null;
   preview.hidden = !hasVideo;
   if (hasVideo) setStep("camera", Outcome.PASS, "camera-pass");
-  if (stream?.getAudioTracks().length) listenToMic(stream);
+  if (stream?.getAudioTracks().length) {
+    const family = browserFamily(navigator.userAgent);
+    listenToMic(stream, { setStep, family, meter: $("mic-level"), resumeButton: $("mic-resume") });
+  }
   replaceLoopbackTracks();
-}
-
-function listenToMic(stream) {
-  const AudioCtx = window.AudioContext || window.webkitAudioContext;
-  if (!AudioCtx) return;
-  stopMic();
-  const context = new AudioCtx();
-  const analyser = context.createAnalyser();
-  analyser.fftSize = 32768; // ~0.7 s at 48 kHz: polled every 100 ms, no sound falls between
-
-  context.createMediaStreamSource(stream).connect(analyser);
-  const samples = new Uint8Array(analyser.fftSize);
-  const meter = $("mic-level");
-  const since = performance.now();
-  let heard = false;
-  setStep("microphone", "pending", "checking");
-  const tick = () => {
-    analyser.getByteTimeDomainData(samples);
-    const value = level(samples.subarray(samples.length - 2048)); // the meter shows "now"
-    const loudest = peak(samples);
-    meter.value = Math.min(1, value * 4); // speech sits low on a linear scale
-    meter.dataset.peak = String(Math.max(Number(meter.dataset.peak || 0), loudest));
-    if (!heard && loudest >= HEARD_PEAK) {
-      heard = true;
-      setStep("microphone", Outcome.PASS, "microphone-pass");
-    } else if (!heard && performance.now() - since > MIC_LISTEN_MS && state.outcomes.microphone !== Outcome.ATTENTION) {
-      setStep("microphone", Outcome.ATTENTION, "microphone-quiet");
-    }
-  };
-  state.audio = { context, timer: setInterval(tick, 100) };
-}
-
-function stopMic() {
-  if (!state.audio) return;
-  clearInterval(state.audio.timer);
-  state.audio.context.close().catch(() => {});
-  state.audio = null;
 }
 
 async function fillDevices() {
   const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
-  const fill = (select, kind, current) => {
-    const chosen = select.value || current;
-    select.replaceChildren(
-      ...devices
-        .filter((device) => device.kind === kind && device.deviceId)
-        .map((device, index) => {
-          const option = document.createElement("option");
-          option.value = device.deviceId;
-          option.textContent = device.label || `${kind} ${index + 1}`;
-          option.selected = device.deviceId === chosen;
-          return option;
-        }),
-    );
-    select.disabled = select.options.length < 2;
+  const fill = (select, kind, current, noneKey) => {
+    const { choices, empty } = deviceChoices(devices, kind, select.value || current);
+    // An empty list says so and cannot be opened, rather than looking broken.
+    const options = empty
+      ? [new Option(text[noneKey], "")]
+      : choices.map((choice) => new Option(choice.label, choice.value, false, choice.selected));
+    select.replaceChildren(...options);
+    select.disabled = choices.length < 2;
+    return empty;
   };
-  fill($("camera-select"), "videoinput", state.stream?.getVideoTracks()[0]?.getSettings().deviceId);
-  fill($("mic-select"), "audioinput", state.stream?.getAudioTracks()[0]?.getSettings().deviceId);
+  fill($("camera-select"), "videoinput", state.stream?.getVideoTracks()[0]?.getSettings().deviceId, "no-cameras");
+  fill($("mic-select"), "audioinput", state.stream?.getAudioTracks()[0]?.getSettings().deviceId, "no-microphones");
   const speakers = $("speaker-select");
   if (typeof HTMLMediaElement.prototype.setSinkId === "function") {
-    fill(speakers, "audiooutput", "");
-    speakers.hidden = $("speaker-label").hidden = speakers.options.length < 2;
+    fill(speakers, "audiooutput", "", "no-speakers");
+    speakers.hidden = $("speaker-label").hidden = false;
   }
 }
 
 // 4. Speakers ----------------------------------------------------------------------------
 
-async function playSound() {
-  const sound = $("test-sound");
-  if (!sound.src) sound.src = URL.createObjectURL(new Blob([toneWav()], { type: "audio/wav" }));
-  const sink = $("speaker-select").value;
-  if (sink && typeof sound.setSinkId === "function") await sound.setSinkId(sink).catch(() => {});
-  sound.currentTime = 0;
-  await sound.play().catch(() => {});
-  $("heard").hidden = false;
-  $("heard-yes").focus();
+function askHeard(show) {
+  $("heard").hidden = !show;
+  if (show) $("heard-yes").focus();
+}
+
+function testSound() {
+  const sinkId = $("speaker-select").disabled ? "" : $("speaker-select").value;
+  return playSound({ sound: $("test-sound"), sinkId, setStep, ask: askHeard });
 }
 
 // 5. Connection: loopback through the echo peer --------------------------------------------
@@ -288,19 +249,21 @@ function gathered(pc) {
   });
 }
 
-function connected(pc, timeoutMs = 20000) {
+function connected(pc) {
   return new Promise((resolve) => {
     const check = () => {
-      if (pc.connectionState === "connected") finish(true);
-      else if (["failed", "closed"].includes(pc.connectionState)) finish(false);
+      const verdict = connectionVerdict(pc.connectionState, pc.iceConnectionState);
+      if (verdict) finish(verdict === "connected");
     };
     const finish = (ok) => {
       clearTimeout(timer);
       pc.removeEventListener("connectionstatechange", check);
+      pc.removeEventListener("iceconnectionstatechange", check);
       resolve(ok);
     };
-    const timer = setTimeout(() => finish(false), timeoutMs);
+    const timer = setTimeout(() => finish(false), CONNECT_BACKSTOP_MS);
     pc.addEventListener("connectionstatechange", check);
+    pc.addEventListener("iceconnectionstatechange", check);
     check();
   });
 }
@@ -402,9 +365,16 @@ function showReport(saved) {
 $("camera-start").addEventListener("click", startMedia);
 $("camera-select").addEventListener("change", startMedia);
 $("mic-select").addEventListener("change", startMedia);
-$("play-sound").addEventListener("click", playSound);
-$("heard-yes").addEventListener("click", () => setStep("speakers", Outcome.PASS, "speakers-pass"));
-$("heard-no").addEventListener("click", () => setStep("speakers", Outcome.FAIL, "speakers-fail"));
+$("play-sound").addEventListener("click", testSound);
+$("mic-resume").addEventListener("click", resumeMic);
+$("heard-yes").addEventListener("click", () => {
+  askHeard(false);
+  setStep("speakers", Outcome.PASS, "speakers-pass");
+});
+$("heard-no").addEventListener("click", () => {
+  askHeard(false);
+  setStep("speakers", Outcome.FAIL, "speakers-fail");
+});
 $("network-start").addEventListener("click", startNetwork);
 $("hear-toggle").addEventListener("click", (event) => {
   const video = $("loopback-video");
@@ -417,6 +387,7 @@ $("restart").addEventListener("click", () => {
   $("camera-start").focus();
 });
 window.addEventListener("pagehide", () => {
+  stopMic();
   closeLoopback();
   state.socket?.disconnect();
 });

@@ -205,3 +205,57 @@ export function toneWav(seconds = 1.5, frequency = 440, rate = 22050) {
   }
   return bytes;
 }
+
+// Sound: the microphone meter and the test tone ----------------------------------------------
+
+// How long a suspended AudioContext may take to start after the person's click before we say
+// the browser is not letting us listen (a running one starts within a few hundred ms).
+export const RESUME_GRACE_MS = 2500;
+// How long we listen to a running microphone before saying we hear nothing.
+export const MIC_LISTEN_MS = 12000;
+
+/** Which browser's words to use for "your browser is not letting us listen". */
+export function browserFamily(userAgent) {
+  const name = browserName(userAgent);
+  if (name.startsWith("Firefox")) return "firefox";
+  if (name.startsWith("Safari")) return "safari";
+  return "chromium";
+}
+
+/**
+ * The microphone step from what the meter knows: the AudioContext's state, whether a sound
+ * reached the threshold, how long since the click and since the context started running.
+ * null means "keep listening". A context that never runs is the browser's doing (no sound
+ * output, autoplay rules), not a silent microphone, and gets its own advice.
+ */
+export function micVerdict({ contextState, heard, sinceStartMs, sinceRunningMs, family }) {
+  if (heard) return { outcome: Outcome.PASS, advice: "microphone-pass" };
+  if (contextState !== "running") {
+    if (sinceStartMs < RESUME_GRACE_MS) return null;
+    return { outcome: Outcome.ATTENTION, advice: `microphone-not-listening-${family}` };
+  }
+  if (sinceRunningMs >= MIC_LISTEN_MS) return { outcome: Outcome.ATTENTION, advice: "microphone-quiet" };
+  return null;
+}
+
+/**
+ * The speaker step from what the test tone did: null when it played to the end (then we ask
+ * whether the person heard it), else a failure with what to try. `sinkError` is a rejected
+ * setSinkId, `playError` a rejected play(), `mediaError` the element's MediaError (Firefox
+ * reports a missing output as one, after play() resolved); `ended` is false when the tone
+ * did not finish in time or the page's AudioContext would not start (no output at all).
+ */
+export function soundVerdict({ sinkError, playError, mediaError, ended }) {
+  const fail = (advice) => ({ outcome: Outcome.FAIL, advice });
+  if (sinkError) return fail("speakers-output");
+  if (playError?.name === "NotAllowedError") return fail("speakers-blocked");
+  if (playError || mediaError) return fail("speakers-broken");
+  return ended ? null : fail("speakers-broken");
+}
+
+/** "connected", "failed" or null (still trying), from the connection's own states. */
+export function connectionVerdict(connectionState, iceConnectionState) {
+  if (connectionState === "connected") return "connected";
+  if (["failed", "closed"].includes(connectionState) || iceConnectionState === "failed") return "failed";
+  return null;
+}

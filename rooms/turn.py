@@ -18,6 +18,9 @@ class IceConfig:
     stun_urls: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = ""
+    # RTCConfiguration.iceTransportPolicy for the pages: "relay" sends every call through
+    # TURN (no address of either side is revealed to the other), "all" lets ICE choose.
+    transport_policy: str = "all"
 
 
 def turn_credential(secret: str, user: str, expires_at: float) -> tuple[str, str]:

@@ -107,13 +107,22 @@ async def _close_sockets(app: web.Application) -> None:
     await app[SIO].shutdown()
 
 
+def _ice_config(settings: Settings) -> IceConfig:
+    return IceConfig(
+        settings.stun_urls,
+        settings.turn_urls,
+        settings.turn_secret,
+        transport_policy=settings.ice_transport_policy,
+    )
+
+
 async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     settings, store = app[SETTINGS], app[STORE]
     await store.clear_seats()  # nobody is connected to a process that is just starting
     authenticator = Authenticator(
         app[ACCOUNTS], app[ENGAGEMENTS], store, clock=app[CLOCK], trust_proxy=settings.trust_proxy
     )
-    ice = IceConfig(settings.stun_urls, settings.turn_urls, settings.turn_secret)
+    ice = _ice_config(settings)
     policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
     room = RoomNamespace(authenticator, store, app[CLOCK], policy)
     app[SIO].register_namespace(room)
@@ -135,7 +144,7 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
 async def _techcheck_context(app: web.Application) -> AsyncIterator[None]:
     """The echo peer lives exactly as long as the app; closing it releases every session."""
     settings = app[SETTINGS]
-    ice = IceConfig(settings.stun_urls, settings.turn_urls, settings.turn_secret)
+    ice = _ice_config(settings)
     # The echo side only needs STUN to learn its public address; the browser gets TURN
     # too (rooms/turn.py), exactly as in a real call, so a relayed path is tested.
     stun = [{"urls": list(settings.stun_urls)}] if settings.stun_urls else []

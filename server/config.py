@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+TRANSPORT_POLICIES = ("all", "relay")
 
 
 class ConfigError(ValueError):
@@ -72,6 +73,12 @@ class Settings:
     turn_secret: str = setting(
         "TANDEM_TURN_SECRET", "", "coturn's static-auth-secret, for time-limited TURN credentials."
     )
+    ice_transport_policy: str = setting(
+        "TANDEM_ICE_TRANSPORT_POLICY",
+        "all",
+        "all, or relay: every call and tech check goes through the TURN server only "
+        "(hides addresses; also how the tests force TURN). relay needs TANDEM_TURN_URLS.",
+    )
     reconnect_grace_seconds: int = setting(
         "TANDEM_RECONNECT_GRACE_SECONDS",
         45,
@@ -112,6 +119,10 @@ class Settings:
             raise ConfigError("TANDEM_INACTIVE_DAYS must be between 1 and 365")
         if self.turn_urls and not self.turn_secret:
             raise ConfigError("TANDEM_TURN_SECRET is required when TANDEM_TURN_URLS is set")
+        if self.ice_transport_policy not in TRANSPORT_POLICIES:
+            raise ConfigError("TANDEM_ICE_TRANSPORT_POLICY must be all or relay")
+        if self.ice_transport_policy == "relay" and not self.turn_urls:
+            raise ConfigError("TANDEM_ICE_TRANSPORT_POLICY=relay needs TANDEM_TURN_URLS")
         if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss"):
             raise ConfigError("REDIS_URL must start with redis:// or rediss://")
 

@@ -98,6 +98,7 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             polite=identity.role is Role.CLIENT,
             presence=presence,
             iceServers=self._ice_servers(identity),
+            iceTransportPolicy=self._policy.ice.transport_policy,
         )
 
     @acked

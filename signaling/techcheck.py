@@ -94,7 +94,11 @@ class TechCheckNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         checker = self._checker(sid)
         user = f"{checker.identity.engagement.id}-{checker.identity.role.value}-check"
         servers = ice_servers(self._ice, user, self._clock() + ICE_CREDENTIAL_SECONDS)
-        return ok(iceServers=servers, thresholds=THRESHOLDS)
+        return ok(
+            iceServers=servers,
+            iceTransportPolicy=self._ice.transport_policy,
+            thresholds=THRESHOLDS,
+        )
 
     @acked
     async def on_echo_offer(self, sid: str, payload: object = None) -> Ack:

@@ -75,5 +75,6 @@ pytest_plugins = [
     "tests.browser",
     "tests.redis_server",
     "tests.firefox",
+    "tests.turn_server",
     "tests.processes",
 ]

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -30,6 +29,7 @@ from typing import IO, Any
 import pytest
 from aiohttp.test_utils import TestServer
 
+from tests.helpers import stop_process_group
 from tests.redis_server import free_port
 
 with warnings.catch_warnings():
@@ -146,16 +146,8 @@ class Firefox:
             except Exception as error:  # the process may already be gone
                 print(f"[firefox] closing the session failed: {error!r}")
         process, self.process = self.process, None
-        if process is None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process is not None:
+            stop_process_group(process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -216,12 +208,7 @@ def pulse_sink(tmp_path: Path) -> Iterator[str]:
             time.sleep(0.05)
         yield f"unix:{socket_path}"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process)
 
 
 def _start_pulse(

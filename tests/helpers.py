@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import re
+import signal
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -106,3 +109,16 @@ async def eventually(check: Callable[[], bool | Awaitable[bool]], timeout: float
             if await outcome if inspect.isawaitable(outcome) else outcome:
                 return time.monotonic() - start
             await asyncio.sleep(0.05)
+
+
+def stop_process_group(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Stops a helper started with `start_new_session=True` (Firefox, PulseAudio, coturn)
+    together with every child it spawned: SIGTERM to the group, SIGKILL if it lingers."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except ProcessLookupError:
+        process.wait()
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -51,6 +51,8 @@ def test_https_public_url_makes_cookies_secure() -> None:
         ("REDIS_URL", "http://localhost"),
         ("TANDEM_SESSION_HOURS", "0"),
         ("TANDEM_INACTIVE_DAYS", "0"),
+        ("TANDEM_ICE_TRANSPORT_POLICY", "none"),
+        ("TANDEM_ICE_TRANSPORT_POLICY", "relay"),  # relay-only without a TURN server
     ],
 )
 def test_bad_values_fail_naming_the_key(key: str, value: str) -> None:
@@ -65,3 +67,13 @@ def test_readme_settings_table_matches_the_code() -> None:
     assert readme[start:end].strip() == markdown_table(), (
         "README settings table is stale: paste the output of `tandem config --markdown`"
     )
+
+
+def test_relay_only_with_a_turn_server() -> None:
+    env = {
+        "TANDEM_TURN_URLS": "turn:turn.example:3478",
+        "TANDEM_TURN_SECRET": "s3cret",
+        "TANDEM_ICE_TRANSPORT_POLICY": "relay",
+    }
+    assert Settings.from_env(env).ice_transport_policy == "relay"
+    assert Settings.from_env({}).ice_transport_policy == "all"

@@ -104,6 +104,7 @@ async def test_client_gets_its_own_media_back_through_the_server_and_stats(
     check = await connect(server, recorders, pair)
     ice = await check.call(TechCheckEvent.ECHO_ICE)
     assert ice["ok"] and ice["iceServers"] == [] and ice["thresholds"]["rtt_ms"] == [300, 1000]
+    assert ice["iceTransportPolicy"] == "all"
     client = Client()
     try:
         ack = await offer(check, client)

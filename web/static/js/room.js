@@ -40,6 +40,7 @@ const state = {
   call: null,
   stream: null,
   iceServers: [],
+  icePolicy: "all",
   peerSession: null,
   early: [], // signals that arrived before the presence naming their sender
   joined: false,
@@ -162,6 +163,7 @@ async function join(takeover) {
   state.joined = true;
   state.takeover = false;
   state.iceServers = ack.iceServers;
+  state.icePolicy = ack.iceTransportPolicy ?? "all";
   sessionStorage.setItem(joinedFlag, "1");
   showError(null);
   $("recover").hidden = true;
@@ -207,7 +209,8 @@ function openCall() {
   closeCall();
   const call = new Call({
     polite: role === "client",
-    makePeerConnection: (config) => new RTCPeerConnection(config),
+    // The server may require relay-only (TANDEM_ICE_TRANSPORT_POLICY=relay, docs/coturn.md).
+    makePeerConnection: (config) => new RTCPeerConnection({ ...config, iceTransportPolicy: state.icePolicy }),
     send: (message) => state.socket.emit(Event.SIGNAL, { ...message, to: state.peerSession }),
     log: (...args) => console.debug("call:", ...args.map(String)),
     onTrack: ({ track, streams }) => {

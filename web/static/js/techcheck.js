@@ -192,7 +192,10 @@ async function startNetwork() {
   setStep("network", "pending", null);
   networkStatus("network-connecting");
   const config = await call(TechCheckEvent.ECHO_ICE);
-  const pc = new RTCPeerConnection({ iceServers: config.ok ? config.iceServers : [] });
+  const pc = new RTCPeerConnection({
+    iceServers: config.ok ? config.iceServers : [],
+    iceTransportPolicy: config.ok ? config.iceTransportPolicy : "all",
+  });
   state.pc = pc;
   for (const track of state.stream.getTracks()) pc.addTrack(track, state.stream);
   pc.ontrack = ({ track, streams }) => {

@@ -7,6 +7,10 @@ and applied nothing, so a browser may resend an unacknowledged edit after a reco
 without doubling it.
 
 Private notes are only reachable through methods that take the role and refuse a client.
+
+A closed program is read-only: every method that changes something (an operation, a
+private note) checks first and raises ProgramClosed, so no path around the pages (a
+socket, an old tab, the command line) can edit it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from rooms import validation
 from rooms.board.ops import apply, item_id, parse_op
@@ -23,8 +27,9 @@ from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, empty_board, planned_ses
 from rooms.calls import CallKind
 from rooms.clock import Clock
 from rooms.errors import Conflict, Forbidden, InvalidInput, TandemError
+from rooms.lifecycle_service import CLOSED_MESSAGE, ProgramClosed
 from rooms.models import Engagement, Role
-from rooms.store.protocol import BoardStore, CallStore
+from rooms.store.protocol import BoardStore, CallStore, LifecycleStore
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +65,12 @@ class Progress:
         return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+class BoardBacking(BoardStore, LifecycleStore, Protocol):
+    """What the board service needs of the store: the board, and whether it is closed."""
+
+
 class Boards:
-    def __init__(self, store: BoardStore, clock: Clock) -> None:
+    def __init__(self, store: BoardBacking, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
@@ -81,6 +90,7 @@ class Boards:
         """Raises InvalidInput, Forbidden, NotFound or Conflict, having changed nothing."""
         checked_id = item_id(op_id, "op_id")
         op = parse_op(raw_op)
+        await self._writable(engagement)
         for _ in range(MAX_ATTEMPTS):
             current = await self.snapshot(engagement)
             now = self._clock()
@@ -103,6 +113,10 @@ class Boards:
                 return Applied(first or record, True)
             return Applied(record, False)
         raise Conflict("The board is busy; try again.")
+
+    async def _writable(self, engagement: Engagement) -> None:
+        if await self._store.closed_at(engagement.id) is not None:
+            raise ProgramClosed(CLOSED_MESSAGE)
 
     async def touch(self, engagement: Engagement, role: Role) -> None:
         await self._store.board_touch(engagement.id, role, self._clock())
@@ -135,6 +149,7 @@ class Boards:
         _coach_only(role)
         ident = item_id(note_id)
         body = validation.text(text, "text", max_len=NOTE_TEXT)
+        await self._writable(engagement)
         notes = await self._store.private_notes(engagement.id)
         existing = next((n for n in notes if n.id == ident), None)
         if existing is None and len(notes) >= MAX_PRIVATE_NOTES:
@@ -151,7 +166,9 @@ class Boards:
         self, engagement: Engagement, role: Role, note_id: object
     ) -> list[PrivateNote]:
         _coach_only(role)
-        await self._store.private_note_delete(engagement.id, item_id(note_id))
+        ident = item_id(note_id)
+        await self._writable(engagement)
+        await self._store.private_note_delete(engagement.id, ident)
         return await self._store.private_notes(engagement.id)
 
     async def progress(

@@ -7,6 +7,7 @@ cleanup_ctx generator and closed by it, so an app built by a test is torn down c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,14 +15,29 @@ import socketio
 from aiohttp import web
 
 from rooms.accounts import AccountPolicy, Accounts
+from rooms.agreement_service import Agreements
 from rooms.board_service import Boards
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
+from rooms.lifecycle_service import Lifecycle
 from rooms.store import open_store, store_url
 from rooms.timer_service import Timers
+from rooms.tokens import new_id
 from rooms.turn import IceConfig
 from server.config import Settings
-from server.keys import ACCOUNTS, BOARDS, CATALOGS, CLOCK, ENGAGEMENTS, JINJA, SETTINGS, SIO, STORE
+from server.keys import (
+    ACCOUNTS,
+    AGREEMENTS,
+    BOARDS,
+    CATALOGS,
+    CLOCK,
+    ENGAGEMENTS,
+    JINJA,
+    LIFECYCLE,
+    SETTINGS,
+    SIO,
+    STORE,
+)
 from server.websockets import disable_compression
 from signaling import fastjson
 from signaling.board import BoardNamespace
@@ -57,6 +73,7 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     app.cleanup_ctx.append(_store_context)
     app.cleanup_ctx.append(_signaling_context)
     app.cleanup_ctx.append(_techcheck_context)
+    app.cleanup_ctx.append(_retention_context)
     app.on_shutdown.append(_close_sockets)
     add_routes(app, VENDOR_DIR)
     return app
@@ -88,6 +105,9 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
     app[ACCOUNTS] = Accounts(store, app[CLOCK], policy)
     app[ENGAGEMENTS] = Engagements(store, app[CLOCK])
     app[BOARDS] = Boards(store, app[CLOCK])
+    days = settings.retention_days
+    app[LIFECYCLE] = Lifecycle(store, app[CLOCK], retention_days=days, node=new_id())
+    app[AGREEMENTS] = Agreements(store, app[BOARDS], app[LIFECYCLE], app[CLOCK])
     yield
     await store.close()
 
@@ -159,3 +179,14 @@ async def _techcheck_context(app: web.Application) -> AsyncIterator[None]:
             TechCheckNamespace(authenticator, app[STORE], app[CLOCK], echo, ice)
         )
         yield
+
+
+async def _retention_context(app: web.Application) -> AsyncIterator[None]:
+    """The retention sweep runs in every process; the store's erasure claim lets exactly
+    one of them erase each engagement (docs/program.md)."""
+    interval = float(app[SETTINGS].erase_check_seconds)
+    task = asyncio.create_task(app[LIFECYCLE].run(interval), name="retention-sweep")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -99,6 +99,17 @@ class Settings:
         14,
         "Days without client activity on the board before the dashboard flags the client.",
     )
+    retention_days: int = setting(
+        "TANDEM_RETENTION_DAYS",
+        90,
+        "Days a closed program is kept (for the final export) before everything of it is "
+        "erased automatically.",
+    )
+    erase_check_seconds: int = setting(
+        "TANDEM_ERASE_CHECK_SECONDS",
+        3600,
+        "How often the server looks for closed programs whose retention has run out.",
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -117,6 +128,10 @@ class Settings:
             raise ConfigError("TANDEM_ECHO_SESSION_SECONDS must be between 10 and 1800")
         if not 1 <= self.inactive_days <= 365:
             raise ConfigError("TANDEM_INACTIVE_DAYS must be between 1 and 365")
+        if not 1 <= self.retention_days <= 3650:
+            raise ConfigError("TANDEM_RETENTION_DAYS must be between 1 and 3650")
+        if not 1 <= self.erase_check_seconds <= 86400:
+            raise ConfigError("TANDEM_ERASE_CHECK_SECONDS must be between 1 and 86400")
         if self.turn_urls and not self.turn_secret:
             raise ConfigError("TANDEM_TURN_SECRET is required when TANDEM_TURN_URLS is set")
         if self.ice_transport_policy not in TRANSPORT_POLICIES:

@@ -7,9 +7,11 @@ import socketio
 from aiohttp import web
 
 from rooms.accounts import Accounts
+from rooms.agreement_service import Agreements
 from rooms.board_service import Boards
 from rooms.clock import Clock
 from rooms.engagements import Engagements
+from rooms.lifecycle_service import Lifecycle
 from rooms.store import Store
 from server.config import Settings
 from web.i18n import Catalogs
@@ -23,3 +25,5 @@ CATALOGS = web.AppKey("catalogs", Catalogs)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 BOARDS = web.AppKey("boards", Boards)
+LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
+AGREEMENTS = web.AppKey("agreements", Agreements)

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
+from rooms.agreement import AgreementVersion
 from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.calls import CallKind
 from rooms.errors import Conflict, NotFound, RoomFull
+from rooms.lifecycle import ErasureReason, ErasureRecord
 from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, Role, SetupLink
 from rooms.seats import SeatHolder, SeatState
 from rooms.store import Store, open_store
+from rooms.techcheck import Step, make_report, parse_submission
+from rooms.timer import Agenda, AgendaItem
+from rooms.timer.agenda import Phase
+from rooms.timer.state import fresh
 from rooms.tokens import digest, new_id, new_token
+from tests.helpers import eventually
 from tests.redis_server import BACKENDS, backend_url
 
 
@@ -336,3 +345,259 @@ async def test_writes_through_one_connection_are_seen_by_another(
     assert await second.count_coaches() == 1
     await store.ping()
     await second.ping()
+
+
+# --- the coaching agreement (issue 14) ----------------------------------------------------
+
+
+def version(number: int, text: str, at: float, **changes: object) -> AgreementVersion:
+    fields: dict[str, object] = {"updated_at": at, **changes}
+    return AgreementVersion(number, text, at, **fields)  # type: ignore[arg-type]
+
+
+async def test_agreement_writes_are_compare_and_set_on_the_newest(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    assert await store.agreement_versions(item.id) == []
+    first = version(1, "Draft æøå", 1.5)
+    assert await store.agreement_write(item.id, None, first) is True
+    assert await store.agreement_write(item.id, None, version(1, "late", 2.0)) is False
+    edited = version(1, "Draft 2", 1.5, updated_at=2.25)
+    assert await store.agreement_write(item.id, first, edited) is True  # replaces in place
+    agreed = version(
+        1,
+        "Draft 2",
+        1.5,
+        updated_at=2.25,
+        accepted_at=3.125,
+        accepted_by=Role.CLIENT,
+        accepted_name="Kari",
+        consent_contact=True,
+        goals=({"id": "goal-1", "title": "Job", "progress": 10},),
+    )
+    assert await store.agreement_write(item.id, edited, agreed) is True
+    assert await store.agreement_write(item.id, edited, version(2, "stale", 4.0)) is False
+    second = version(2, "Version two", 4.0)
+    assert await store.agreement_write(item.id, agreed, second) is True
+    assert await store.agreement_versions(item.id) == [agreed, second]
+    with pytest.raises(NotFound):
+        await store.agreement_write("missing", None, first)
+
+
+async def test_concurrent_agreement_writes_on_one_version_store_once(
+    store: Store, second: Store
+) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    results = await asyncio.gather(
+        *(
+            (store if n % 2 else second).agreement_write(item.id, None, version(1, f"t{n}", 1.0))
+            for n in range(20)
+        )
+    )
+    assert sum(results) == 1
+    assert len(await second.agreement_versions(item.id)) == 1
+
+
+# --- closing, claims and erasure (issue 14) ------------------------------------------------
+
+
+async def test_closing_is_once_and_the_sweep_finds_what_is_due(store: Store) -> None:
+    owner = await coach_id(store)
+    early, late, open_one = engagement(owner), engagement(owner), engagement(owner)
+    for item in (early, late, open_one):
+        await store.create_engagement(item)
+    assert await store.closed_at(early.id) is None
+    assert await store.close_engagement(early.id, 100.5) == 100.5
+    assert await store.close_engagement(early.id, 200.0) == 100.5  # the first close counts
+    await store.close_engagement(late.id, 300.0)
+    assert await store.closed_before(150.0) == [early.id]
+    assert set(await store.closed_before(300.0)) == {early.id, late.id}
+    with pytest.raises(NotFound):
+        await store.close_engagement("missing", 1.0)
+
+
+async def test_an_erasure_claim_is_won_once_across_connections(store: Store, second: Store) -> None:
+    claims = await asyncio.gather(
+        *((store if n % 2 else second).claim_erasure("e1", f"n{n}", 1.0, 60.0) for n in range(20))
+    )
+    assert sum(claims) == 1
+
+
+async def _fill(store: Store, item: Engagement, marker: str) -> None:
+    """Something of the engagement in every area a store has today."""
+    await store.create_engagement(item)
+    op = {"type": "add", "collection": "goals", "id": "goal-1", "fields": {"title": marker}}
+    record = BoardRecord(1, "op-0001", Role.COACH, 1.0, op)
+    await store.board_apply(item.id, 0, record, {"goals": [{"title": f"{marker} goal"}]})
+    await store.board_touch(item.id, Role.CLIENT, 2.0)
+    await store.board_presence_set(item.id, f"sid-{marker}", Role.CLIENT, "viewing")
+    await store.private_note_put(item.id, PrivateNote("note-a", f"{marker} private", 1.0, 1.0))
+    await store.agreement_write(item.id, None, version(1, f"{marker} agreement", 1.0))
+    await store.open_call(item.id, CallKind.REAL, 3.0)
+    await store.close_call(item.id, 4.0)
+    await store.open_call(item.id, CallKind.REAL, 5.0)
+    phases = (Phase(f"{marker} timer phase", 600),)
+    await store.timer_put(item.id, fresh(600, phases, version=1), 0)
+    await store.agenda_put(item.id, Agenda((AgendaItem(f"{marker} phase", 10),)))
+    submission = parse_submission(
+        {
+            "browser": f"{marker} browser",
+            "steps": {step.value: "pass" for step in Step},
+            "network": {
+                "rtt_ms": 40,
+                "jitter_ms": 5,
+                "packet_loss_pct": 0,
+                "bitrate_up_kbps": 900,
+                "bitrate_down_kbps": 850,
+                "ice_path": "direct",
+            },
+        }
+    )
+    await store.save_techcheck(make_report(item.id, Role.CLIENT, 6.0, submission))
+    holder = SeatHolder(f"sid-{marker}", "dev", SeatState.HERE, 1.0, "sess")
+    await store.claim_seat(item.id, Role.CLIENT, holder, takeover=False)
+    await store.replace_invite(item.id, new_token())  # an old token is kept too
+    await store.close_engagement(item.id, 7.0)
+
+
+def _sqlite_leftovers(path: Path, needles: list[str]) -> list[str]:
+    """Every row of every table, and the bytes of the database and WAL files."""
+    found: list[str] = []
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                found += [f"{table}: {row}" for n in needles if n in repr(row)]
+    for file in path.parent.glob(path.name + "*"):
+        data = file.read_bytes()
+        found += [f"{file.name}: {n}" for n in needles if n.encode() in data]
+    return found
+
+
+async def _aof_leftovers(client: Redis, needles: list[str]) -> list[str]:
+    """The append-only files, once the rewrite the erasure asked for has replaced them."""
+    folder = Path((await client.config_get("dir"))["dir"])
+
+    async def rewritten() -> bool:
+        info = await client.info("persistence")
+        idle = not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]
+        return idle and not _file_hits(folder, needles)
+
+    try:
+        await eventually(rewritten)
+    except TimeoutError:
+        pass  # report what is still there
+    return _file_hits(folder, needles)
+
+
+def _file_hits(folder: Path, needles: list[str]) -> list[str]:
+    return [
+        f"{file.name}: {n}"
+        for file in folder.rglob("*")
+        if file.is_file() and file.suffix != ".log"
+        for n in needles
+        if n.encode() in file.read_bytes()
+    ]
+
+
+async def _redis_leftovers(url: str, needles: list[str]) -> list[str]:
+    """Every key and every value, whatever its type, and the append-only files."""
+    client = Redis.from_url(url, decode_responses=True)
+    found: list[str] = []
+    try:
+        async for key in client.scan_iter(count=1000):
+            kind = await client.type(key)
+            if kind == "string":
+                value: object = await client.get(key)
+            elif kind == "hash":
+                value = await client.hgetall(key)
+            elif kind == "list":
+                value = await client.lrange(key, 0, -1)
+            elif kind == "set":
+                value = await client.smembers(key)
+            elif kind == "zset":
+                value = await client.zrange(key, 0, -1, withscores=True)
+            else:
+                value = f"<{kind}>"
+            found += [f"{key}: {n}" for n in needles if n in key or n in repr(value)]
+        found += await _aof_leftovers(client, needles)
+    finally:
+        await client.aclose()
+    return found
+
+
+async def test_erasure_leaves_nothing_of_the_engagement_and_spares_the_others(
+    store: Store, url: str
+) -> None:
+    owner = await coach_id(store)
+    gone = engagement(owner, client_name="Erasable Client")
+    kept = engagement(owner, client_name="Kept Client")
+    await _fill(store, gone, "Gonemarker")
+    await _fill(store, kept, "Keptmarker")
+    current = await store.engagement(gone.id)
+    assert current is not None
+    tokens = [gone.invite_token, current.invite_token]
+    kept_before = (
+        await store.board_snapshot(kept.id),
+        await store.private_notes(kept.id),
+        await store.agreement_versions(kept.id),
+        await store.calls_of(kept.id),
+        await store.techchecks_of(kept.id),
+        await store.engagement(kept.id),
+    )
+
+    record = ErasureRecord("erasure-1", 50.0, ErasureReason.REQUEST, owner)
+    await store.erase_engagement(gone.id, record)
+    await store.erase_engagement(gone.id, record)  # idempotent: finishing a cut-short one
+
+    needles = [gone.id, "Erasable Client", "Gonemarker", *tokens, *map(digest, tokens)]
+    if url.startswith("sqlite:///"):
+        await store.close()
+        leftovers = _sqlite_leftovers(Path(url.removeprefix("sqlite:///")), needles)
+        store = await open_store(url)
+    else:
+        leftovers = await _redis_leftovers(url, needles)
+    assert leftovers == []
+    for token in tokens:
+        assert await store.invite_lookup(token) is None
+    assert await store.engagement(gone.id) is None
+    assert [e.id for e in await store.engagements_of(owner)] == [kept.id]
+    assert await store.erasures() == [record]
+    kept_after = (
+        await store.board_snapshot(kept.id),
+        await store.private_notes(kept.id),
+        await store.agreement_versions(kept.id),
+        await store.calls_of(kept.id),
+        await store.techchecks_of(kept.id),
+        await store.engagement(kept.id),
+    )
+    assert kept_after == kept_before
+    assert await store.closed_before(100.0) == [kept.id]
+    if url.startswith("sqlite:///"):
+        await store.close()
+
+
+async def test_coaches_are_listed_reset_and_removed_only_without_engagements(
+    store: Store,
+) -> None:
+    a, b = await coach_id(store, "a@example.org"), await coach_id(store, "b@example.org")
+    assert [c.email for c in await store.coaches()] == ["a@example.org", "b@example.org"]
+    await store.create_login_session("login-a", LoginSession(a, "csrf", expires_at=50.0))
+    assert await store.set_password_hash(a, "new-hash") is True
+    coach = await store.coach_by_id(a)
+    assert coach is not None and coach.password_hash == "new-hash"
+    assert await store.login_session("login-a", now=1.0) is None  # logged out everywhere
+    item = engagement(a)
+    await store.create_engagement(item)
+    with pytest.raises(Conflict):
+        await store.delete_coach(a)
+    moved = await store.reassign_engagement(item.id, b)
+    assert moved.coach_id == b
+    assert [e.id for e in await store.engagements_of(b)] == [item.id]
+    assert await store.engagements_of(a) == []
+    assert [e.id for e in await store.all_engagements()] == [item.id]
+    assert await store.delete_coach(a) is True
+    assert await store.coach_by_email("a@example.org") is None
+    assert [c.id for c in await store.coaches()] == [b]
+    assert await store.delete_coach(a) is False

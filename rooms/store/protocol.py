@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from rooms.agreement import AgreementVersion
 from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.calls import CallKind, CallRecord
+from rooms.lifecycle import ErasureRecord
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
 from rooms.seats import SeatHolder, SeatState
 from rooms.techcheck import TechCheckReport
@@ -56,6 +58,18 @@ class AccountStore(Protocol):
 
     async def clear_login_failures(self, key: str) -> None: ...
 
+    async def coaches(self) -> list[Coach]:
+        """Oldest first."""
+        ...
+
+    async def set_password_hash(self, coach_id: str, password_hash: str) -> bool:
+        """Replaces the hash and ends every login session of the coach; False when unknown."""
+        ...
+
+    async def delete_coach(self, coach_id: str) -> bool:
+        """Raises Conflict while the coach has engagements; False when unknown."""
+        ...
+
 
 class EngagementStore(Protocol):
     async def create_engagement(self, engagement: Engagement) -> None: ...
@@ -75,6 +89,18 @@ class EngagementStore(Protocol):
         ...
 
     async def revoke_invite(self, engagement_id: str) -> Engagement: ...
+
+    async def all_engagements(self) -> list[Engagement]:
+        """Every coach's, newest first: only the admin command line lists these."""
+        ...
+
+    async def reassign_engagement(self, engagement_id: str, coach_id: str) -> Engagement:
+        """Hands the engagement to another coach (before removing its coach)."""
+        ...
+
+    async def erase_engagement_record(self, engagement_id: str) -> None:
+        """The engagement itself and every invite token ever issued for it."""
+        ...
 
 
 class SeatStore(Protocol):
@@ -99,6 +125,10 @@ class SeatStore(Protocol):
 
     async def clear_seats(self) -> None:
         """At start-up of a single-process backend: nobody is connected yet."""
+        ...
+
+    async def erase_seats(self, engagement_id: str) -> None:
+        """Its seats and its call log."""
         ...
 
 
@@ -139,6 +169,8 @@ class TimerStore(Protocol):
 
     async def agenda_put(self, engagement_id: str, agenda: Agenda) -> None: ...
 
+    async def erase_timers(self, engagement_id: str) -> None: ...
+
 
 class TechCheckStore(Protocol):
     """Tech-check reports per engagement; only the newest few are kept (a report is a
@@ -155,6 +187,8 @@ class TechCheckStore(Protocol):
     async def techchecks_of(self, engagement_id: str) -> list[TechCheckReport]:
         """Newest first, at most TECHCHECKS_KEPT."""
         ...
+
+    async def erase_techchecks(self, engagement_id: str) -> None: ...
 
 
 class BoardStore(Protocol):
@@ -221,6 +255,60 @@ class BoardStore(Protocol):
 
     async def private_note_delete(self, engagement_id: str, note_id: str) -> bool: ...
 
+    async def erase_boards(self, engagement_id: str) -> None:
+        """Snapshot, history, activity, presence and private notes."""
+        ...
+
+
+class AgreementStore(Protocol):
+    """The numbered versions of an engagement's coaching agreement (rooms/agreement.py).
+
+    `agreement_write` is compare-and-set on the newest version, so a coach's edit and the
+    client's acceptance racing on two processes cannot both win."""
+
+    async def agreement_versions(self, engagement_id: str) -> list[AgreementVersion]:
+        """Oldest first."""
+        ...
+
+    async def agreement_write(
+        self, engagement_id: str, expected: AgreementVersion | None, version: AgreementVersion
+    ) -> bool:
+        """Stores `version` only if the newest stored version still equals `expected`
+        (None: none stored yet) and returns whether it did. A version with `expected`'s
+        number replaces it; the next number appends. Raises NotFound for an unknown
+        engagement."""
+        ...
+
+    async def erase_agreements(self, engagement_id: str) -> None: ...
+
+
+class LifecycleStore(Protocol):
+    """When a program was closed, who may erase it, and the content-free erasure log."""
+
+    async def close_engagement(self, engagement_id: str, now: float) -> float:
+        """Marks the engagement closed (once) and returns when it was closed.
+        Raises NotFound for an unknown engagement."""
+        ...
+
+    async def closed_at(self, engagement_id: str) -> float | None: ...
+
+    async def closed_before(self, cutoff: float) -> list[str]:
+        """Ids of engagements closed at or before `cutoff`."""
+        ...
+
+    async def claim_erasure(self, engagement_id: str, owner: str, now: float, ttl: float) -> bool:
+        """One atomic claim: True for exactly one caller until `ttl` seconds pass (so a
+        process that died mid-erasure does not block the next sweep forever)."""
+        ...
+
+    async def record_erasure(self, record: ErasureRecord) -> None: ...
+
+    async def erasures(self) -> list[ErasureRecord]:
+        """Oldest first."""
+        ...
+
+    async def erase_lifecycle(self, engagement_id: str) -> None: ...
+
 
 class Store(
     AccountStore,
@@ -230,9 +318,22 @@ class Store(
     TimerStore,
     TechCheckStore,
     BoardStore,
+    AgreementStore,
+    LifecycleStore,
     Protocol,
 ):
-    """The whole storage surface the app depends on."""
+    """The whole storage surface the app depends on.
+
+    Erasure: every area that keeps anything of an engagement has its own
+    `erase_<area>(engagement_id)` method; `erase_engagement` (rooms/store/erasure.py) runs
+    all of them, the engagement record itself last. A new area only adds its method, and
+    tests/test_store_contract.py scans every table and Redis key for what is left.
+    """
+
+    async def erase_engagement(self, engagement_id: str, record: ErasureRecord) -> None:
+        """Removes everything of the engagement and logs `record` (which holds no content).
+        Idempotent: an erasure cut short is finished by running it again."""
+        ...
 
     async def ping(self) -> None:
         """Raises StoreUnavailable when the backend cannot serve requests."""

@@ -20,10 +20,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ConstantBackoff
 from redis.exceptions import RedisError
 
+from rooms.lifecycle import ErasureRecord
+from rooms.store.erasure import erase_parts
 from rooms.store.redis.accounts import AccountsMixin
+from rooms.store.redis.agreements import AgreementsMixin
 from rooms.store.redis.base import guarded, unavailable
 from rooms.store.redis.boards import BoardsMixin
 from rooms.store.redis.engagements import EngagementsMixin
+from rooms.store.redis.lifecycle import LifecycleMixin
 from rooms.store.redis.seats import SeatsMixin, node_key
 from rooms.store.redis.techchecks import TechChecksMixin
 from rooms.store.redis.timers import TimersMixin
@@ -35,11 +39,19 @@ logger = logging.getLogger(__name__)
 
 NODE_TTL = 30  # seconds a process's seats outlive its last heartbeat
 HEARTBEAT = 5.0
+AOF_ATTEMPTS, AOF_RETRY = 100, 0.1  # waiting up to ~10 s for a running rewrite to end
 TIMEOUT = 3.0  # per command: an outage answers "unavailable" quickly instead of hanging
 
 
 class RedisStore(
-    AccountsMixin, EngagementsMixin, SeatsMixin, TimersMixin, TechChecksMixin, BoardsMixin
+    AccountsMixin,
+    EngagementsMixin,
+    SeatsMixin,
+    TimersMixin,
+    TechChecksMixin,
+    BoardsMixin,
+    AgreementsMixin,
+    LifecycleMixin,
 ):
     def __init__(self, redis: Redis, node: str) -> None:
         super().__init__(redis, node)
@@ -89,6 +101,27 @@ class RedisStore(
                 "when Redis restarts. Set `appendonly yes` and `appendfsync everysec` "
                 "(see docs/deploy.md)."
             )
+
+    async def erase_engagement(self, engagement_id: str, record: ErasureRecord) -> None:
+        for part in erase_parts(self):
+            await part(engagement_id)
+        await self.record_erasure(record)
+        await self._rewrite_aof()
+
+    async def _rewrite_aof(self) -> None:
+        """The append-only file still holds every erased write until Redis rewrites it.
+        A rewrite already running started before the erasure (its snapshot still holds
+        the data), so wait for it and start a new one."""
+        for _ in range(AOF_ATTEMPTS):
+            try:
+                await self._redis.bgrewriteaof()
+                return
+            except RedisError as exc:
+                if "in progress" not in str(exc):  # disabled on some managed Redis
+                    logger.warning("could not rewrite the append-only file: %s", exc)
+                    return
+            await asyncio.sleep(AOF_RETRY)
+        logger.warning("the append-only file was not rewritten after an erasure; run BGREWRITEAOF")
 
     @guarded
     async def ping(self) -> None:

@@ -146,3 +146,39 @@ class AccountsMixin(RedisBase):
     @guarded
     async def clear_login_failures(self, key: str) -> None:
         await self._redis.delete(keyname("failures", key))
+
+    @guarded
+    async def coaches(self) -> list[Coach]:
+        ids = sorted(text(i) for i in await self._redis.smembers(keyname("coaches")))
+        found = [await self.coach_by_id(coach_id) for coach_id in ids]
+        return sorted((c for c in found if c is not None), key=lambda c: (c.created_at, c.email))
+
+    async def _drop_logins_of(self, coach_id: str) -> None:
+        async for name in self._redis.scan_iter(match=keyname("login", "*"), count=500):
+            if await self._redis.hget(text(name), "coach_id") == coach_id:
+                await self._redis.delete(text(name))
+
+    @guarded
+    async def set_password_hash(self, coach_id: str, password_hash: str) -> bool:
+        """Also ends every login session of the coach: a reset locks out whoever had it."""
+        key = keyname("coach", coach_id)
+        if not await self._redis.exists(key):
+            return False
+        await self._redis.hset(key, "password_hash", password_hash)
+        await self._drop_logins_of(coach_id)
+        return True
+
+    @guarded
+    async def delete_coach(self, coach_id: str) -> bool:
+        """Refused (Conflict) while the coach still has engagements."""
+        if await self._redis.zcard(keyname("engagements-of", coach_id)):
+            raise Conflict("Erase this coach's engagements or hand them over first.")
+        email = await self._redis.hget(keyname("coach", coach_id), "email")
+        if email is None:
+            return False
+        await self._drop_logins_of(coach_id)
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.delete(keyname("coach", coach_id), keyname("coach-email", text(email)))
+            tx.srem(keyname("coaches"), coach_id)
+            await tx.execute()
+        return True

@@ -234,3 +234,15 @@ class BoardsMixin(RedisBase):
     async def private_note_delete(self, engagement_id: str, note_id: str) -> bool:
         outcome = await self._script(DELETE_NOTE, list(_notes_keys(engagement_id)), [note_id])
         return int(outcome) == 1
+
+    @guarded
+    async def erase_boards(self, engagement_id: str) -> None:
+        """The board, its history, activity, presence and the coach's private notes."""
+        await self._redis.delete(
+            _board_key(engagement_id),
+            _ops_key(engagement_id),
+            keyname("board-opids", engagement_id),
+            keyname("board-activity", engagement_id),
+            keyname("board-presence", engagement_id),
+            *_notes_keys(engagement_id),
+        )

@@ -25,6 +25,18 @@ redis.call('HSET', KEYS[1], 'invite_state', 'revoked')
 return 1
 """
 
+# KEYS: engagement. ARGV: new coach id, the per-coach index key prefix, engagement id.
+# Moves the id between the two coaches' indexes in the same step as the owner changes.
+REASSIGN = """
+local old = redis.call('HGET', KEYS[1], 'coach_id')
+if not old then return 0 end
+local created = redis.call('HGET', KEYS[1], 'created_at')
+redis.call('ZREM', ARGV[2] .. old, ARGV[3])
+redis.call('ZADD', ARGV[2] .. ARGV[1], created, ARGV[3])
+redis.call('HSET', KEYS[1], 'coach_id', ARGV[1])
+return 1
+"""
+
 
 def _engagement(fields: dict[str, str]) -> Engagement | None:
     if not fields:
@@ -118,3 +130,44 @@ class EngagementsMixin(RedisBase):
         if found is None:
             raise NotFound("No such engagement.")
         return found
+
+    @guarded
+    async def all_engagements(self) -> list[Engagement]:
+        found: list[Engagement] = []
+        async for name in self._redis.scan_iter(match=keyname("engagement", "*"), count=500):
+            engagement = _engagement(texts(await self._redis.hgetall(text(name))))
+            if engagement is not None:
+                found.append(engagement)
+        return sorted(found, key=lambda e: (-e.created_at, e.id))
+
+    @guarded
+    async def reassign_engagement(self, engagement_id: str, coach_id: str) -> Engagement:
+        done = await self._script(
+            REASSIGN,
+            [engagement_key(engagement_id)],
+            [coach_id, keyname("engagements-of", ""), engagement_id],
+        )
+        if not done:
+            raise NotFound("No such engagement.")
+        return await self._must(engagement_id)
+
+    @guarded
+    async def erase_engagement_record(self, engagement_id: str) -> None:
+        """Every invite token ever issued (found by value: a token's key is its digest),
+        the coach's index entry, then the engagement hash itself (runs last)."""
+        invites = [
+            text(name)
+            async for name in self._redis.scan_iter(match=keyname("invite", "*"), count=500)
+        ]
+        owners = await self._redis.mget(invites) if invites else []
+        stale = [
+            name for name, owner in zip(invites, owners, strict=True) if owner == engagement_id
+        ]
+        coach = await self._redis.hget(engagement_key(engagement_id), "coach_id")
+        async with self._redis.pipeline(transaction=True) as tx:
+            if stale:
+                tx.delete(*stale)
+            if coach is not None:
+                tx.zrem(keyname("engagements-of", text(coach)), engagement_id)
+            tx.delete(engagement_key(engagement_id))
+            await tx.execute()

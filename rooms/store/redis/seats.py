@@ -174,3 +174,12 @@ class SeatsMixin(RedisBase):
         records = await self._redis.hgetall(keyname("calls", engagement_id))
         calls = [_call(engagement_id, i, r) for i, r in texts(records).items()]
         return sorted(calls, key=lambda c: (c.started_at, c.id))
+
+    @guarded
+    async def erase_seats(self, engagement_id: str) -> None:
+        """Seats and the call log."""
+        await self._redis.delete(
+            *(seat_key(engagement_id, role) for role in Role),
+            keyname("call-open", engagement_id),
+            keyname("calls", engagement_id),
+        )

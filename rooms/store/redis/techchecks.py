@@ -50,3 +50,7 @@ class TechChecksMixin(RedisBase):
     async def techchecks_of(self, engagement_id: str) -> list[TechCheckReport]:
         raws = await self._redis.lrange(_key(engagement_id), 0, -1)
         return [TechCheckReport.from_record(engagement_id, text(raw)) for raw in raws]
+
+    @guarded
+    async def erase_techchecks(self, engagement_id: str) -> None:
+        await self._redis.delete(_key(engagement_id))

@@ -67,3 +67,7 @@ class TimersMixin(RedisBase):
             [json.dumps(agenda.to_wire())],
         )
         _found(int(outcome))
+
+    @guarded
+    async def erase_timers(self, engagement_id: str) -> None:
+        await self._redis.delete(keyname("timer", engagement_id), keyname("agenda", engagement_id))

@@ -10,10 +10,23 @@ from pathlib import Path
 
 import aiosqlite
 
-from rooms.store.sqlite import accounts, boards, engagements, seats, techchecks, timers
+from rooms.lifecycle import ErasureRecord
+from rooms.store.erasure import erase_parts
+from rooms.store.sqlite import (
+    accounts,
+    agreements,
+    boards,
+    engagements,
+    lifecycle,
+    seats,
+    techchecks,
+    timers,
+)
 from rooms.store.sqlite.accounts import AccountsMixin
+from rooms.store.sqlite.agreements import AgreementsMixin
 from rooms.store.sqlite.boards import BoardsMixin
 from rooms.store.sqlite.engagements import EngagementsMixin
+from rooms.store.sqlite.lifecycle import LifecycleMixin
 from rooms.store.sqlite.seats import SeatsMixin
 from rooms.store.sqlite.techchecks import TechChecksMixin
 from rooms.store.sqlite.timers import TimersMixin
@@ -25,11 +38,20 @@ SCHEMAS = (
     timers.SCHEMA,
     techchecks.SCHEMA,
     boards.SCHEMA,
+    agreements.SCHEMA,
+    lifecycle.SCHEMA,
 )
 
 
 class SqliteStore(
-    AccountsMixin, EngagementsMixin, SeatsMixin, TimersMixin, TechChecksMixin, BoardsMixin
+    AccountsMixin,
+    EngagementsMixin,
+    SeatsMixin,
+    TimersMixin,
+    TechChecksMixin,
+    BoardsMixin,
+    AgreementsMixin,
+    LifecycleMixin,
 ):
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
@@ -41,9 +63,16 @@ class SqliteStore(
             "PRAGMA synchronous=FULL",
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=5000",
+            "PRAGMA secure_delete=ON",  # erased content is overwritten, not just unlinked
         ):
             await db.execute(pragma)
         for schema in SCHEMAS:
             await db.executescript(schema)
         await seats.migrate(db)
         return cls(db)
+
+    async def erase_engagement(self, engagement_id: str, record: ErasureRecord) -> None:
+        for part in erase_parts(self):
+            await part(engagement_id)
+        await self.record_erasure(record)
+        await self._checkpoint()

@@ -142,3 +142,28 @@ class AccountsMixin(SqliteBase):
     async def clear_login_failures(self, key: str) -> None:
         async with self._tx() as db:
             await db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+
+    async def coaches(self) -> list[Coach]:
+        rows = await self._all("SELECT * FROM coaches ORDER BY created_at, email")
+        return [_coach(row) for row in rows]
+
+    async def set_password_hash(self, coach_id: str, password_hash: str) -> bool:
+        """Also ends every login session of the coach: a reset locks out whoever had it."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE coaches SET password_hash = ? WHERE id = ?", (password_hash, coach_id)
+            )
+            await db.execute("DELETE FROM login_sessions WHERE coach_id = ?", (coach_id,))
+            return cursor.rowcount == 1
+
+    async def delete_coach(self, coach_id: str) -> bool:
+        """Refused (Conflict) while the coach still has engagements."""
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT 1 FROM engagements WHERE coach_id = ? LIMIT 1", (coach_id,)
+            ) as cursor:
+                if await cursor.fetchone():
+                    raise Conflict("Erase this coach's engagements or hand them over first.")
+            await db.execute("DELETE FROM login_sessions WHERE coach_id = ?", (coach_id,))
+            cursor = await db.execute("DELETE FROM coaches WHERE id = ?", (coach_id,))
+            return cursor.rowcount == 1

@@ -48,6 +48,20 @@ class SqliteBase:
         async with self._lock, self._db.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
+    async def _erase_rows(self, engagement_id: str, *tables: str) -> None:
+        """Deletes an engagement's rows from `tables` (fixed names from the area modules,
+        never from input) in one transaction; with secure_delete the freed pages are
+        overwritten, so the content does not linger in the file."""
+        async with self._tx() as db:
+            for table in tables:
+                await db.execute(f"DELETE FROM {table} WHERE engagement_id = ?", (engagement_id,))  # noqa: S608
+
+    async def _checkpoint(self) -> None:
+        """Copies the WAL into the main file and empties it, so deleted rows do not live
+        on in the write-ahead log."""
+        async with self._lock:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def ping(self) -> None:
         try:
             await self._one("SELECT 1")

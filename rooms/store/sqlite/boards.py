@@ -210,3 +210,14 @@ class BoardsMixin(SqliteBase):
                 (engagement_id, note_id),
             )
             return cursor.rowcount == 1
+
+    async def erase_boards(self, engagement_id: str) -> None:
+        """The board, its history, activity, presence and the coach's private notes."""
+        await self._erase_rows(
+            engagement_id,
+            "boards",
+            "board_ops",
+            "board_activity",
+            "board_presence",
+            "private_notes",
+        )

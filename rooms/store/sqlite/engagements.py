@@ -123,3 +123,22 @@ class EngagementsMixin(SqliteBase):
         if found is None:
             raise NotFound("No such engagement.")
         return found
+
+    async def all_engagements(self) -> list[Engagement]:
+        rows = await self._all("SELECT * FROM engagements ORDER BY created_at DESC, id")
+        return [_engagement(row) for row in rows]
+
+    async def reassign_engagement(self, engagement_id: str, coach_id: str) -> Engagement:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE engagements SET coach_id = ? WHERE id = ?", (coach_id, engagement_id)
+            )
+            if cursor.rowcount != 1:
+                raise NotFound("No such engagement.")
+        return await self._must(engagement_id)
+
+    async def erase_engagement_record(self, engagement_id: str) -> None:
+        """Every invite token ever issued, then the engagement row itself (runs last)."""
+        async with self._tx() as db:
+            await db.execute("DELETE FROM invites WHERE engagement_id = ?", (engagement_id,))
+            await db.execute("DELETE FROM engagements WHERE id = ?", (engagement_id,))

@@ -150,3 +150,7 @@ class SeatsMixin(SqliteBase):
             (engagement_id,),
         )
         return [_call(row) for row in rows]
+
+    async def erase_seats(self, engagement_id: str) -> None:
+        """Seats and the call log."""
+        await self._erase_rows(engagement_id, "seats", "calls")

@@ -65,3 +65,6 @@ class TechChecksMixin(SqliteBase):
             (engagement_id,),
         )
         return [TechCheckReport.from_record(engagement_id, row["report"]) for row in rows]
+
+    async def erase_techchecks(self, engagement_id: str) -> None:
+        await self._erase_rows(engagement_id, "techchecks")

@@ -77,3 +77,6 @@ class TimersMixin(SqliteBase):
                 " ON CONFLICT (engagement_id) DO UPDATE SET items = excluded.items",
                 (engagement_id, json.dumps(agenda.to_wire())),
             )
+
+    async def erase_timers(self, engagement_id: str) -> None:
+        await self._erase_rows(engagement_id, "timers", "agendas")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -484,10 +485,8 @@ async def _aof_leftovers(client: Redis, needles: list[str]) -> list[str]:
         idle = not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]
         return idle and not _file_hits(folder, needles)
 
-    try:
+    with contextlib.suppress(TimeoutError):  # then report what is still there
         await eventually(rewritten)
-    except TimeoutError:
-        pass  # report what is still there
     return _file_hits(folder, needles)
 
 

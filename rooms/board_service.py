@@ -27,7 +27,7 @@ from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, empty_board, planned_ses
 from rooms.calls import CallKind
 from rooms.clock import Clock
 from rooms.errors import Conflict, Forbidden, InvalidInput, TandemError
-from rooms.lifecycle_service import CLOSED_MESSAGE, ProgramClosed
+from rooms.lifecycle_service import refuse_if_closed
 from rooms.models import Engagement, Role
 from rooms.store.protocol import BoardStore, CallStore, LifecycleStore
 
@@ -115,8 +115,7 @@ class Boards:
         raise Conflict("The board is busy; try again.")
 
     async def _writable(self, engagement: Engagement) -> None:
-        if await self._store.closed_at(engagement.id) is not None:
-            raise ProgramClosed(CLOSED_MESSAGE)
+        refuse_if_closed(await self._store.closed_at(engagement.id))
 
     async def touch(self, engagement: Engagement, role: Role) -> None:
         await self._store.board_touch(engagement.id, role, self._clock())

@@ -31,7 +31,9 @@ class ProgramClosed(Forbidden):
     this; its wire code is Forbidden's ("forbidden")."""
 
 
-CLOSED_MESSAGE = "This program is closed; nothing in it can be changed any more."
+def refuse_if_closed(closed_at: float | None) -> None:
+    if closed_at is not None:
+        raise ProgramClosed("This program is closed; nothing in it can be changed any more.")
 
 
 class Lifecycle:
@@ -45,8 +47,7 @@ class Lifecycle:
         return await self._store.closed_at(engagement.id)
 
     async def ensure_open(self, engagement: Engagement) -> None:
-        if await self._store.closed_at(engagement.id) is not None:
-            raise ProgramClosed(CLOSED_MESSAGE)
+        refuse_if_closed(await self._store.closed_at(engagement.id))
 
     def erase_after(self, closed_at: float) -> float:
         return erase_after(closed_at, self.retention_days)

@@ -31,6 +31,7 @@ ERROR_CLASSES = (
     "Throttled",
     "StoreUnavailable",
     "Busy",
+    "ProgramClosed",
 )
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_": None,

@@ -121,7 +121,7 @@ def test_exports_hold_private_notes_and_history_only_when_given() -> None:
     shared_md = to_markdown(ENGAGEMENT, 1, board)
     shared_json = json.loads(to_json(ENGAGEMENT, 1, board))
     assert "PRIVATE" not in shared_md and "History" not in shared_md
-    assert set(shared_json) == {"engagement", "version", "board"}
+    assert set(shared_json) == {"engagement", "version", "language", "board"}
     assert "\n## not a heading" not in shared_md  # typed text never becomes structure
     coach_md = to_markdown(ENGAGEMENT, 1, board, private=[note], history=[record])
     coach_json = json.loads(to_json(ENGAGEMENT, 1, board, private=[note], history=[record]))

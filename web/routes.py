@@ -6,7 +6,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import accounts, agenda, board, client, engagements, pages, room, techcheck
+from web.views import (
+    accounts,
+    agenda,
+    board,
+    client,
+    engagements,
+    pages,
+    program,
+    room,
+    techcheck,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -32,6 +42,12 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.get("/engagements/{id}/room", room.coach_room),
             web.get("/engagements/{id}/agenda", agenda.agenda_form),
             web.post("/engagements/{id}/agenda", agenda.agenda_save),
+            web.get("/engagements/{id}/agreement", program.agreement_form),
+            web.post("/engagements/{id}/agreement", program.agreement_save),
+            web.post("/engagements/{id}/close", program.close),
+            web.post("/engagements/{id}/erase", program.erase),
+            web.get("/i/{token}/agreement", program.client_agreement),
+            web.post("/i/{token}/agreement", program.client_accept),
             web.get("/i/{token}", client.invite_home),
             web.get("/i/{token}/room", room.client_room),
             web.get("/engagements/{id}/check", techcheck.coach_check),

@@ -10,10 +10,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rooms.agreement import AgreementStatus, AgreementVersion
 from rooms.board.records import BoardRecord, PrivateNote
 from rooms.models import Engagement
+from rooms.readable import moment
 
 SECTION_TITLES = (("checkin", "Mid-program check-in"), ("review", "Final review"))
+LONG_AGREEMENT_FIELDS = ("program_goals", "coach_expectations", "client_expectations")
+
+
+def _accepted_line(version: AgreementVersion, language: str) -> str:
+    when = moment(version.accepted_at or 0.0, language)
+    return f"Version {version.number}, accepted on {when} by {_line(version.accepted_name)}."
+
+
+def _agreement_document(agreement: AgreementStatus, language: str) -> list[str]:
+    lines = ["## Coaching agreement", ""]
+    accepted, pending = agreement.accepted, agreement.pending
+    lines.append(_accepted_line(accepted, language) if accepted else "Not yet accepted.")
+    if pending is not None:
+        lines.append(f"Version {pending.number} waits to be accepted.")
+    if accepted is not None:
+        consent = "yes" if accepted.consent_contact else "no"
+        lines += ["", f"- Contact details may be shared with a certifying body: {consent}"]
+        lines += ["", _quote(accepted.text)]
+    return [*lines, ""]
 
 
 def to_json(
@@ -23,12 +44,21 @@ def to_json(
     *,
     private: list[PrivateNote] | None = None,
     history: list[BoardRecord] | None = None,
+    agreement: AgreementStatus | None = None,
+    language: str = "en",
 ) -> str:
+    """`language` is the reader's, as in the Markdown export: JSON keys stay field names."""
     document: dict[str, Any] = {
         "engagement": {"id": engagement.id, "client": engagement.client_name},
         "version": version,
+        "language": language,
         "board": board,
     }
+    if agreement is not None:
+        document["agreement_document"] = {
+            "accepted": agreement.accepted.to_wire() if agreement.accepted else None,
+            "pending": agreement.pending.to_wire() if agreement.pending else None,
+        }
     if private is not None:
         document["private_notes"] = [note.to_wire() for note in private]
     if history is not None:
@@ -53,13 +83,19 @@ def to_markdown(
     *,
     private: list[PrivateNote] | None = None,
     history: list[BoardRecord] | None = None,
+    agreement: AgreementStatus | None = None,
+    language: str = "en",
 ) -> str:
-    agreement = board["agreement"]
+    fields = board["agreement"]
     lines = [f"# Goal board: {engagement.client_name}", "", f"Version {version}", ""]
+    if agreement is not None:
+        lines += _agreement_document(agreement, language)
     lines += ["## Agreement", ""]
-    lines += [f"- {key}: {value}" for key, value in agreement.items() if not isinstance(value, str)]
-    for key in ("program_goals", "coach_expectations", "client_expectations"):
-        lines += [f"- {key}:", _quote(agreement[key])]
+    for key, value in fields.items():
+        if key in LONG_AGREEMENT_FIELDS:
+            lines += [f"- {key}:", _quote(value)]
+        else:
+            lines.append(f"- {key}: {_line(value)}")
     lines += ["", "## Goals", ""]
     for goal in board["goals"]:
         depth = "  " if goal["parent"] else ""

@@ -14,10 +14,11 @@ from aiohttp import web
 
 from rooms.board.export import to_json, to_markdown
 from rooms.models import Engagement, Role
-from server.keys import BOARDS, ENGAGEMENTS
+from server.keys import AGREEMENTS, BOARDS, ENGAGEMENTS
 from web.auth import require_coach
 from web.invites import invited_engagement
-from web.render import render
+from web.render import language_of, render
+from web.views.program import program_context
 
 
 async def _coach(request: web.Request) -> Engagement:
@@ -25,9 +26,11 @@ async def _coach(request: web.Request) -> Engagement:
     return await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
 
 
-async def _who(request: web.Request) -> tuple[Engagement, Role] | web.Response:
+async def _who(
+    request: web.Request, *, closed_ok: bool = False
+) -> tuple[Engagement, Role] | web.Response:
     if "token" in request.match_info:
-        found = await invited_engagement(request)
+        found = await invited_engagement(request, closed_ok=closed_ok)
         return found if isinstance(found, web.Response) else (found, Role.CLIENT)
     return await _coach(request), Role.COACH
 
@@ -48,6 +51,7 @@ async def board_page(request: web.Request) -> web.Response:
         "invite": invite,
         "back": _base(engagement, role, invite),
         "full_page": True,
+        **await program_context(request, engagement, role),
     }
     language = engagement.language.value if role is Role.CLIENT else None
     return await render(request, "board.html", context, language=language)
@@ -83,7 +87,7 @@ async def print_page(request: web.Request) -> web.Response:
 
 
 async def export(request: web.Request) -> web.Response:
-    who = await _who(request)
+    who = await _who(request, closed_ok=True)  # the final export outlives the program
     if isinstance(who, web.Response):
         return who
     engagement, role = who
@@ -96,6 +100,8 @@ async def export(request: web.Request) -> web.Response:
         contents["board"],
         private=contents.get("private"),
         history=contents.get("history"),
+        agreement=await request.app[AGREEMENTS].status(engagement),
+        language=engagement.language.value if role is Role.CLIENT else language_of(request),
     )
     response = web.Response(
         text=body,

@@ -10,11 +10,12 @@ from aiohttp import web
 
 from rooms.engagements import PROGRAM_MONTHS, SESSION_MINUTES, EngagementDraft
 from rooms.errors import InvalidInput
-from rooms.models import Cadence, Engagement, Language
+from rooms.models import Cadence, Engagement, Language, Role
 from server.keys import BOARDS, ENGAGEMENTS, SETTINGS, STORE
 from web.auth import check_form_origin, require_coach
 from web.forms import read_form
 from web.render import render, translate_error
+from web.views.program import program_context
 from web.views.techcheck import latest_summaries
 
 FORM_CHOICES = {
@@ -40,6 +41,7 @@ async def dashboard(request: web.Request) -> web.Response:
         "techchecks": techchecks,
         "progress": progress,
         "inactive_days": days,
+        "erased": request.query.get("erased") == "1",
     }
     return await render(request, "dashboard.html", context)
 
@@ -81,6 +83,7 @@ async def detail(request: web.Request) -> web.Response:
     engagement = await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
     context = {"engagement": engagement, "invite_url": invite_url(request, engagement)}
     context["techcheck"] = (await latest_summaries(request, [engagement.id])).get(engagement.id)
+    context.update(await program_context(request, engagement, Role.COACH))
     return await render(request, "engagement.html", context)
 
 

@@ -13,6 +13,7 @@ from server.keys import ENGAGEMENTS, STORE
 from web.auth import require_coach
 from web.invites import invited_engagement
 from web.render import render
+from web.views.program import program_context
 
 
 async def coach_room(request: web.Request) -> web.Response:
@@ -42,6 +43,7 @@ async def _room(
         "back": f"/engagements/{engagement.id}"
         if role is Role.COACH
         else f"/i/{request.match_info.get('token', '')}",
+        **await program_context(request, engagement, role),
     }
     language = engagement.language.value if role is Role.CLIENT else None
     return await render(request, "room.html", context, language=language)

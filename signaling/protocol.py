@@ -66,6 +66,8 @@ class TechCheckEvent(StrEnum):
     ECHO_STOP = "echo:stop"
     REPORT_SAVE = "report:save"
     REPORT_LATEST = "report:latest"
+    # The room rehearsal (docs/rehearsal.md) uses the same echo peer and logs its progress.
+    REHEARSAL_SAVE = "rehearsal:save"
 
 
 BOARD_NAMESPACE = "/board"

@@ -17,8 +17,10 @@ from typing import Any
 import socketio
 
 from rooms.clock import Clock
-from rooms.errors import Busy, InvalidInput, NotSeated, Throttled
+from rooms.errors import Busy, Forbidden, InvalidInput, NotSeated, Throttled
+from rooms.models import Role
 from rooms.ratelimit import TokenBucket
+from rooms.rehearsal import parse_report
 from rooms.store import Store
 from rooms.techcheck import THRESHOLDS, make_report, parse_submission
 from rooms.turn import IceConfig, ice_servers
@@ -68,6 +70,7 @@ class TechCheckNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             TechCheckEvent.ECHO_STOP: self.on_echo_stop,
             TechCheckEvent.REPORT_SAVE: self.on_report_save,
             TechCheckEvent.REPORT_LATEST: self.on_report_latest,
+            TechCheckEvent.REHEARSAL_SAVE: self.on_rehearsal_save,
         }
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
@@ -156,6 +159,23 @@ class TechCheckNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         identity = checker.identity
         report = await self._store.latest_techcheck(identity.engagement.id, identity.role)
         return ok(report=report.to_wire() if report else None)
+
+    @acked
+    async def on_rehearsal_save(self, sid: str, payload: object = None) -> Ack:
+        """The room rehearsal's progress; the client's alone (the coach sees it logged)."""
+        checker = self._checker(sid)
+        engagement = checker.identity.engagement
+        if checker.identity.role is not Role.CLIENT:
+            raise Forbidden("Only the client rehearses the room.")
+        report = parse_report(payload)
+        rehearsal = await self._store.record_rehearsal(engagement.id, report, self._clock())
+        logger.info(
+            "rehearsal %s: %d steps done",
+            report.rehearsal_id,
+            len(rehearsal.done),
+            extra={"room": engagement.id},
+        )
+        return ok(rehearsal=rehearsal.to_wire())
 
     def _checker(self, sid: str) -> Checker:
         checker = self._checkers.get(sid)

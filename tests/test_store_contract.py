@@ -17,6 +17,7 @@ from rooms.calls import CallKind
 from rooms.errors import Conflict, NotFound, RoomFull
 from rooms.lifecycle import ErasureReason, ErasureRecord
 from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, Role, SetupLink
+from rooms.rehearsal import REHEARSALS_KEPT, RehearsalReport, RehearsalStep
 from rooms.seats import SeatHolder, SeatState
 from rooms.store import Store, open_store
 from rooms.techcheck import Step, make_report, parse_submission
@@ -434,6 +435,7 @@ async def _fill(store: Store, item: Engagement, marker: str) -> None:
     await store.board_touch(item.id, Role.CLIENT, 2.0)
     await store.board_presence_set(item.id, f"sid-{marker}", Role.CLIENT, "viewing")
     await store.private_note_put(item.id, PrivateNote("note-a", f"{marker} private", 1.0, 1.0))
+    await store.record_rehearsal(item.id, report(f"reh-{marker}", RehearsalStep.MUTE), 1.5)
     await store.agreement_write(item.id, None, version(1, f"{marker} agreement", 1.0))
     await store.open_call(item.id, CallKind.REAL, 3.0)
     await store.close_call(item.id, 4.0)
@@ -543,6 +545,7 @@ async def test_erasure_leaves_nothing_of_the_engagement_and_spares_the_others(
         await store.agreement_versions(kept.id),
         await store.calls_of(kept.id),
         await store.techchecks_of(kept.id),
+        await store.rehearsals_of(kept.id),
         await store.engagement(kept.id),
     )
 
@@ -569,6 +572,7 @@ async def test_erasure_leaves_nothing_of_the_engagement_and_spares_the_others(
         await store.agreement_versions(kept.id),
         await store.calls_of(kept.id),
         await store.techchecks_of(kept.id),
+        await store.rehearsals_of(kept.id),
         await store.engagement(kept.id),
     )
     assert kept_after == kept_before
@@ -600,3 +604,56 @@ async def test_coaches_are_listed_reset_and_removed_only_without_engagements(
     assert await store.coach_by_email("a@example.org") is None
     assert [c.id for c in await store.coaches()] == [b]
     assert await store.delete_coach(a) is False
+
+
+def report(rehearsal_id: str, *done: RehearsalStep, screen: bool = True) -> RehearsalReport:
+    offered = frozenset(RehearsalStep) - (set() if screen else {RehearsalStep.SCREEN})
+    return RehearsalReport(rehearsal_id, offered, frozenset(done))
+
+
+async def test_rehearsal_reports_merge_and_never_untick(store: Store, second: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    first = await store.record_rehearsal(item.id, report("reh-one", RehearsalStep.MUTE), 100.0)
+    assert (first.started_at, first.updated_at, first.done) == (100.0, 100.0, {RehearsalStep.MUTE})
+    # A late report (fewer steps) through another process adds nothing and removes nothing.
+    late = await second.record_rehearsal(item.id, report("reh-one", RehearsalStep.CAMERA), 105.5)
+    assert late.done == {RehearsalStep.MUTE, RehearsalStep.CAMERA}
+    stale = await store.record_rehearsal(item.id, report("reh-one"), 106.25)
+    assert stale.done == late.done and not stale.complete
+    done = await store.record_rehearsal(item.id, report("reh-one", *RehearsalStep), 110.0)
+    assert done.complete and done.started_at == 100.0 and done.updated_at == 110.0
+    assert await second.rehearsals_of(item.id) == [done]
+
+
+async def test_concurrent_rehearsal_reports_lose_no_step(store: Store, second: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    steps = list(RehearsalStep)
+    await asyncio.gather(
+        *(
+            (store if i % 2 else second).record_rehearsal(item.id, report("reh-race", step), 5.0)
+            for i, step in enumerate(steps)
+        )
+    )
+    (only,) = await store.rehearsals_of(item.id)
+    assert only.done == set(steps) and only.started_at == 5.0
+
+
+async def test_rehearsals_newest_first_pruned_and_per_engagement(store: Store) -> None:
+    owner = await coach_id(store)
+    item, other = engagement(owner), engagement(owner)
+    for each in (item, other):
+        await store.create_engagement(each)
+    phone = await store.record_rehearsal(other.id, report("reh-phone", screen=False), 1.0)
+    assert not phone.complete and RehearsalStep.SCREEN not in phone.offered
+    for n in range(REHEARSALS_KEPT + 2):
+        await store.record_rehearsal(item.id, report(f"reh-{n:03d}"), 10.0 + n)
+    kept = await store.rehearsals_of(item.id)
+    assert [r.rehearsal_id for r in kept] == [
+        f"reh-{n:03d}" for n in range(REHEARSALS_KEPT + 1, 1, -1)
+    ]
+    assert await store.rehearsals_of(other.id) == [phone]
+    with pytest.raises(NotFound):
+        await store.record_rehearsal("missing", report("reh-none"), 1.0)
+    assert await store.rehearsals_of("missing") == []

@@ -16,6 +16,7 @@ from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, Private
 from rooms.calls import CallKind, CallRecord
 from rooms.lifecycle import ErasureRecord
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
+from rooms.rehearsal import Rehearsal, RehearsalReport
 from rooms.seats import SeatHolder, SeatState
 from rooms.techcheck import TechCheckReport
 from rooms.timer import Agenda, TimerState
@@ -191,6 +192,27 @@ class TechCheckStore(Protocol):
     async def erase_techchecks(self, engagement_id: str) -> None: ...
 
 
+class RehearsalStore(Protocol):
+    """Room rehearsals per engagement (rooms/rehearsal.py); the newest REHEARSALS_KEPT are
+    kept. Never part of the session log: a rehearsal is not a call."""
+
+    async def record_rehearsal(
+        self, engagement_id: str, report: RehearsalReport, now: float
+    ) -> Rehearsal:
+        """Creates the rehearsal named in `report` or adds to it, in one atomic step:
+        `offered` and `done` are the union of every report, `started_at` is the first
+        report's time, `updated_at` the latest. Raises NotFound for an unknown engagement."""
+        ...
+
+    async def rehearsals_of(self, engagement_id: str) -> list[Rehearsal]:
+        """Newest first (by start), at most REHEARSALS_KEPT."""
+        ...
+
+    async def erase_rehearsals(self, engagement_id: str) -> None:
+        """Part of erasing an engagement: no row or key of its rehearsals is left."""
+        ...
+
+
 class BoardStore(Protocol):
     """One goal board per engagement: a snapshot, the log of applied operations, who was
     last active, and, kept apart from all of it, the coach's private notes.
@@ -317,6 +339,7 @@ class Store(
     CallStore,
     TimerStore,
     TechCheckStore,
+    RehearsalStore,
     BoardStore,
     AgreementStore,
     LifecycleStore,

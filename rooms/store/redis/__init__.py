@@ -28,6 +28,7 @@ from rooms.store.redis.base import guarded, unavailable
 from rooms.store.redis.boards import BoardsMixin
 from rooms.store.redis.engagements import EngagementsMixin
 from rooms.store.redis.lifecycle import LifecycleMixin
+from rooms.store.redis.rehearsals import RehearsalsMixin
 from rooms.store.redis.seats import SeatsMixin, node_key
 from rooms.store.redis.techchecks import TechChecksMixin
 from rooms.store.redis.timers import TimersMixin
@@ -52,6 +53,7 @@ class RedisStore(
     BoardsMixin,
     AgreementsMixin,
     LifecycleMixin,
+    RehearsalsMixin,
 ):
     def __init__(self, redis: Redis, node: str) -> None:
         super().__init__(redis, node)

@@ -18,6 +18,7 @@ from rooms.store.sqlite import (
     boards,
     engagements,
     lifecycle,
+    rehearsals,
     seats,
     techchecks,
     timers,
@@ -27,6 +28,7 @@ from rooms.store.sqlite.agreements import AgreementsMixin
 from rooms.store.sqlite.boards import BoardsMixin
 from rooms.store.sqlite.engagements import EngagementsMixin
 from rooms.store.sqlite.lifecycle import LifecycleMixin
+from rooms.store.sqlite.rehearsals import RehearsalsMixin
 from rooms.store.sqlite.seats import SeatsMixin
 from rooms.store.sqlite.techchecks import TechChecksMixin
 from rooms.store.sqlite.timers import TimersMixin
@@ -40,6 +42,7 @@ SCHEMAS = (
     boards.SCHEMA,
     agreements.SCHEMA,
     lifecycle.SCHEMA,
+    rehearsals.SCHEMA,
 )
 
 
@@ -52,6 +55,7 @@ class SqliteStore(
     BoardsMixin,
     AgreementsMixin,
     LifecycleMixin,
+    RehearsalsMixin,
 ):
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:

@@ -36,6 +36,7 @@ export const TechCheckEvent = Object.freeze({
   ECHO_STOP: "echo:stop",
   REPORT_SAVE: "report:save",
   REPORT_LATEST: "report:latest",
+  REHEARSAL_SAVE: "rehearsal:save",
 });
 
 // The shared session timer: signaling/protocol.py TIMER_NAMESPACE and TimerEvent.

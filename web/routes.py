@@ -50,6 +50,7 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.post("/i/{token}/agreement", program.client_accept),
             web.get("/i/{token}", client.invite_home),
             web.get("/i/{token}/room", room.client_room),
+            web.get("/i/{token}/rehearsal", room.client_rehearsal),
             web.get("/engagements/{id}/check", techcheck.coach_check),
             web.get("/i/{token}/check", techcheck.client_check),
             web.get("/engagements/{id}/board", board.board_page),

@@ -16,6 +16,7 @@ from web.auth import check_form_origin, require_coach
 from web.forms import read_form
 from web.render import render, translate_error
 from web.views.program import program_context
+from web.views.rehearsal import latest_rehearsal
 from web.views.techcheck import latest_summaries
 
 FORM_CHOICES = {
@@ -84,6 +85,7 @@ async def detail(request: web.Request) -> web.Response:
     context = {"engagement": engagement, "invite_url": invite_url(request, engagement)}
     context["techcheck"] = (await latest_summaries(request, [engagement.id])).get(engagement.id)
     context.update(await program_context(request, engagement, Role.COACH))
+    context["rehearsal"] = await latest_rehearsal(request, engagement.id)
     return await render(request, "engagement.html", context)
 
 

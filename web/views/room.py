@@ -23,19 +23,35 @@ async def coach_room(request: web.Request) -> web.Response:
 
 
 async def client_room(request: web.Request) -> web.Response:
+    return await _client_room(request, rehearsal=False)
+
+
+async def client_rehearsal(request: web.Request) -> web.Response:
+    """The same room page, with the server's echo peer as the other side (docs/rehearsal.md)."""
+    return await _client_room(request, rehearsal=True)
+
+
+async def _client_room(request: web.Request, *, rehearsal: bool) -> web.Response:
     engagement = await invited_engagement(request)
     if isinstance(engagement, web.Response):
         return engagement
     coach = await request.app[STORE].coach_by_id(engagement.coach_id)
-    return await _room(
-        request, engagement, Role.CLIENT, peer_name=coach.display_name if coach else ""
-    )
+    peer_name = coach.display_name if coach else ""
+    return await _room(request, engagement, Role.CLIENT, peer_name=peer_name, rehearsal=rehearsal)
 
 
 async def _room(
-    request: web.Request, engagement: Engagement, role: Role, *, peer_name: str
+    request: web.Request,
+    engagement: Engagement,
+    role: Role,
+    *,
+    peer_name: str,
+    rehearsal: bool = False,
 ) -> web.Response:
     context = {
+        "rehearsal": rehearsal,
+        # room.js logs a ?practice=1 call as practice; the page says the other must be there.
+        "practice": not rehearsal and request.query.get("practice") == "1",
         "engagement": engagement,
         "role": role.value,
         "peer_name": peer_name,

@@ -6,6 +6,7 @@ import { Call } from "./call.js";
 import { canShareScreen, deviceChoices, shareProblem } from "./devices.js";
 import { ErrorCode, Event, ROOM_NAMESPACE } from "./protocol.js";
 import { summarize } from "./quality.js";
+import { setupRehearsal } from "./rehearsal.js";
 
 const root = document.getElementById("room");
 const $ = (id) => document.getElementById(id);
@@ -97,6 +98,7 @@ async function startPreview(audioOnly) {
 }
 
 function connect() {
+  if (rehearsal) return rehearsal.connect(); // the echo peer instead of the /room socket
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
   const socket = io(ROOM_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
   state.socket = socket;
@@ -401,6 +403,11 @@ $("takeover").addEventListener("click", () => {
 });
 $("retry").addEventListener("click", () => window.location.reload());
 window.addEventListener("online", () => state.call?.restartIce());
+
+// The rehearsal (docs/rehearsal.md): this page with the server's echo peer as the other side.
+const rehearsal = setupRehearsal({ root, state, text, remoteVideo, setStatus, setOverlay, showError, startPreview });
+// Enabled only now that every handler is wired: a click before that would do nothing.
+$("join").disabled = false;
 
 // A reload during a call goes straight back in: no click, and the other side waits.
 (async () => {

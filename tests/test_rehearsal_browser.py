@@ -1,0 +1,154 @@
+"""The room rehearsal in headless Chromium (issue 16, acceptance 5): a client alone in the
+real room with the server's echo peer sees their own video as the remote, completes every
+step, and the coach's engagement page shows the rehearsal. Plus: a full echo says "busy",
+and a browser that cannot share a screen is not asked to."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Browser, Page
+
+from rooms.accounts import SESSION_COOKIE
+from server.app import create_app
+from server.config import Settings
+from server.keys import SIO, STORE
+from signaling.echo import EchoService
+from signaling.protocol import TECHCHECK_NAMESPACE
+from tests.browser import ContextFactory, context_for, screenshot
+from tests.helpers import FakeClock, eventually, make_pair
+from tests.test_echo import Client
+
+pytestmark = [pytest.mark.browser, pytest.mark.webrtc, pytest.mark.usefixtures("loopback_ice")]
+
+WAIT = 20_000
+REMOTE = "document.querySelector('[data-testid=remote-video]')"
+FRAMES = f"() => {REMOTE}.srcObject ? {REMOTE}.getVideoPlaybackQuality().totalVideoFrames : 0"
+# Headless Chromium has no screen to share: the test feeds a canvas, as a real picker would.
+FAKE_SCREEN = """
+if (window.MediaDevices) MediaDevices.prototype.getDisplayMedia = async () => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 640;
+  canvas.height = 360;
+  const context = canvas.getContext("2d");
+  let n = 0;
+  setInterval(() => {
+    context.fillStyle = `hsl(${n++ % 360} 60% 50%)`;
+    context.fillRect(0, 0, 640, 360);
+  }, 50);
+  return canvas.captureStream(15);
+};
+"""
+NO_SCREEN = "if (window.MediaDevices) delete MediaDevices.prototype.getDisplayMedia;"
+
+
+def echo_of(server: TestServer) -> EchoService:
+    service: EchoService = server.app[SIO].namespace_handlers[TECHCHECK_NAMESPACE].echo
+    return service
+
+
+async def frames_decoding(page: Page) -> None:
+    """The remote video element is decoding frames now: its count keeps rising."""
+    await page.wait_for_function(f"() => ({FRAMES})() > 0 && {REMOTE}.videoWidth > 0", timeout=WAIT)
+    before = await page.evaluate(FRAMES)
+    await page.wait_for_function(f"() => ({FRAMES})() > {before + 5}", timeout=WAIT)
+
+
+async def step_done(page: Page, step: str) -> None:
+    selector = f"[data-testid=rehearsal-step-{step}][data-done=true]"
+    await page.locator(selector).wait_for(state="attached", timeout=WAIT)
+
+
+async def test_a_client_rehearses_alone_and_the_coach_sees_it(
+    contexts: ContextFactory, server: TestServer
+) -> None:
+    pair = await make_pair(server.app, client="Kari")
+    context = await contexts()
+    await context.add_init_script(FAKE_SCREEN)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(f"/i/{pair.invite}")
+    await page.get_by_test_id("open-rehearsal").click()
+    await page.get_by_test_id("join").click()
+
+    # The echo peer plays the other person: the remote video is the client's own camera.
+    await frames_decoding(page)
+    assert echo_of(server).resources().sessions == 1
+    assert await page.get_by_test_id("status").get_attribute("data-connection") == "connected"
+    await page.locator("[data-testid=rehearsal-step-mute][aria-current=step]").wait_for()
+
+    for control, step in (("mute", "mute"), ("camera", "camera")):
+        await page.get_by_test_id(control).click()
+        await page.get_by_test_id(control).click()
+        await step_done(page, step)
+    await frames_decoding(page)  # the camera is back on, and so is the echoed picture
+
+    await page.get_by_test_id("board").get_by_text("Goals", exact=True).click()
+    await step_done(page, "board")
+
+    await page.get_by_test_id("screen-share").click()
+    await page.wait_for_function(
+        f"() => {REMOTE}.videoWidth === 640", timeout=WAIT
+    )  # the shared canvas comes back through the echo
+    await page.get_by_test_id("screen-share").click()
+    await step_done(page, "screen")
+
+    assert await page.get_by_test_id("rehearsal-rejoin").is_hidden()
+    await page.get_by_test_id("leave").click()
+    await eventually(lambda: echo_of(server).resources().sessions == 0, 20)
+    await page.get_by_test_id("rehearsal-rejoin").click()
+    await frames_decoding(page)
+    await step_done(page, "leave")
+    await page.get_by_test_id("rehearsal-complete").wait_for(state="visible", timeout=WAIT)
+    await screenshot(page, "rehearsal-client")
+
+    await page.wait_for_function(
+        "() => document.querySelector('[data-testid=rehearsal]').dataset.saved"
+        " === 'mute,camera,board,screen,leave'",
+        timeout=WAIT,
+    )
+    store = server.app[STORE]
+    (logged,) = await store.rehearsals_of(pair.engagement_id)
+    assert logged.complete
+    assert await store.calls_of(pair.engagement_id) == []  # not a session, not practice
+    assert errors == []
+
+    coach = await (await contexts({SESSION_COOKIE: pair.coach_cookie})).new_page()
+    await coach.goto(f"/engagements/{pair.engagement_id}")
+    summary = coach.get_by_test_id("rehearsal-summary")
+    assert await summary.get_attribute("data-complete") == "true"
+    assert "Kari rehearsed the room on" in await summary.inner_text()
+
+
+async def test_a_full_echo_says_busy_and_a_phone_gets_no_screen_step(
+    browser: Browser,
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    data_dir: Path,
+    clock: FakeClock,
+) -> None:
+    server = await aiohttp_server(
+        create_app(Settings(data_dir=data_dir, echo_max_sessions=1), clock=clock)
+    )
+    pair = await make_pair(server.app)
+    holder = Client()  # someone's tech check holds the only echo peer
+    await holder.connect(echo_of(server))
+    context = await context_for(browser, str(server.make_url("")).rstrip("/"))
+    try:
+        await context.add_init_script(NO_SCREEN)
+        page = await context.new_page()
+        await page.goto(f"/i/{pair.invite}/rehearsal")
+        await page.get_by_test_id("rehearsal-step-mute").wait_for()
+        assert await page.get_by_test_id("rehearsal-step-screen").is_hidden()
+        await page.get_by_test_id("join").click()
+        busy = page.get_by_test_id("rehearsal-busy")
+        await busy.wait_for(state="visible", timeout=WAIT)
+        assert "busy" in await busy.inner_text()
+        assert await page.get_by_test_id("join").is_visible()  # they can try again
+        assert echo_of(server).resources().sessions == 1
+    finally:
+        await context.close()
+        await holder.close()

@@ -154,7 +154,9 @@ export function setupRehearsal(room) {
     const ice = await request(TechCheckEvent.ECHO_ICE);
     if (!ice.ok) return refused(ice);
     const call = new EchoCall({
-      makePeerConnection: (config) => new RTCPeerConnection(config),
+      // The same policy as a real call (TANDEM_ICE_TRANSPORT_POLICY=relay forces TURN).
+      makePeerConnection: (config) =>
+        new RTCPeerConnection({ ...config, iceTransportPolicy: ice.iceTransportPolicy ?? "all" }),
       request,
       onTrack,
       onState: (connection) => onState(call, connection),

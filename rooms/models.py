@@ -42,6 +42,7 @@ class Coach:
     display_name: str
     password_hash: str
     created_at: float
+    time_zone: str = ""  # IANA name the coach plans and reads times in; "" = the server's
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from rooms.board_service import Boards
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
+from rooms.session_service import Sessions
+from rooms.sessions import HeldPolicy
 from rooms.store import open_store, store_url
 from rooms.timer_service import Timers
 from rooms.tokens import new_id
@@ -34,6 +36,7 @@ from server.keys import (
     ENGAGEMENTS,
     JINJA,
     LIFECYCLE,
+    SESSIONS,
     SETTINGS,
     SIO,
     STORE,
@@ -108,6 +111,8 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
     days = settings.retention_days
     app[LIFECYCLE] = Lifecycle(store, app[CLOCK], retention_days=days, node=new_id())
     app[AGREEMENTS] = Agreements(store, app[BOARDS], app[LIFECYCLE], app[CLOCK])
+    held = HeldPolicy(min_together_seconds=settings.session_held_minutes * 60.0)
+    app[SESSIONS] = Sessions(store, app[CLOCK], held)
     yield
     await store.close()
 
@@ -144,10 +149,12 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
     )
     ice = _ice_config(settings)
     policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
-    room = RoomNamespace(authenticator, store, app[CLOCK], policy)
+    room = RoomNamespace(authenticator, store, app[CLOCK], policy, app[SESSIONS])
     app[SIO].register_namespace(room)
     timers = Timers(store, app[CLOCK])
-    app[SIO].register_namespace(TimerNamespace(authenticator, timers, store, app[CLOCK]))
+    app[SIO].register_namespace(
+        TimerNamespace(authenticator, timers, store, app[CLOCK], app[SESSIONS])
+    )
     app[SIO].register_namespace(BoardNamespace(authenticator, app[BOARDS], app[CLOCK]))
     manager = app[SIO].manager
     if isinstance(manager, RedisManager):

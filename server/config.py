@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,17 @@ class Settings:
         "How often the server looks for closed programs whose retention has run out.",
     )
 
+    session_held_minutes: int = setting(
+        "TANDEM_SESSION_HELD_MINUTES",
+        10,
+        "Minutes both people must be in the video room together for a session to count as held.",
+    )
+    time_zone: str = setting(
+        "TANDEM_TIME_ZONE",
+        "Europe/Oslo",
+        "IANA time zone for coaches who have not chosen their own (times are stored in UTC).",
+    )
+
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ConfigError(f"TANDEM_PORT must be between 1 and 65535, not {self.port}")
@@ -132,6 +144,10 @@ class Settings:
             raise ConfigError("TANDEM_RETENTION_DAYS must be between 1 and 3650")
         if not 1 <= self.erase_check_seconds <= 86400:
             raise ConfigError("TANDEM_ERASE_CHECK_SECONDS must be between 1 and 86400")
+        if not 1 <= self.session_held_minutes <= 240:
+            raise ConfigError("TANDEM_SESSION_HELD_MINUTES must be between 1 and 240")
+        if not _known_zone(self.time_zone):
+            raise ConfigError("TANDEM_TIME_ZONE must be an IANA time zone such as Europe/Oslo")
         if self.turn_urls and not self.turn_secret:
             raise ConfigError("TANDEM_TURN_SECRET is required when TANDEM_TURN_URLS is set")
         if self.ice_transport_policy not in TRANSPORT_POLICIES:
@@ -169,6 +185,14 @@ class Settings:
     def origins(self) -> tuple[str, ...]:
         parts = urlsplit(self.base_url)
         return (f"{parts.scheme}://{parts.netloc}", *self.allowed_origins)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _parse(key: str, raw: str, kind: Any) -> Any:

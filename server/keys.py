@@ -12,6 +12,7 @@ from rooms.board_service import Boards
 from rooms.clock import Clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
+from rooms.session_service import Sessions
 from rooms.store import Store
 from server.config import Settings
 from web.i18n import Catalogs
@@ -27,3 +28,4 @@ SIO = web.AppKey("sio", socketio.AsyncServer)
 BOARDS = web.AppKey("boards", Boards)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 AGREEMENTS = web.AppKey("agreements", Agreements)
+SESSIONS = web.AppKey("sessions", Sessions)

@@ -17,6 +17,7 @@ class Event(StrEnum):
     SIGNAL = "signal"
     MEDIA = "media"
     LEAVE = "leave"
+    CALL_REPORT = "call-report"
     # server -> client
     PRESENCE = "presence"
     PEER_MEDIA = "peer-media"

@@ -21,12 +21,13 @@ from rooms.models import Role
 from rooms.negotiation import Negotiation
 from rooms.ratelimit import TokenBucket
 from rooms.seats import SeatHolder, SeatState
+from rooms.session_service import Sessions
 from rooms.store import Store
 from rooms.turn import IceConfig, ice_servers
 from signaling.acks import Ack, acked, ok
 from signaling.identity import Authenticator, Identity
 from signaling.protocol import ROOM_NAMESPACE, Event
-from signaling.schemas import Description, JoinRequest, MediaState, parse_signal
+from signaling.schemas import CallReading, Description, JoinRequest, MediaState, parse_signal
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +53,17 @@ class RoomPolicy:
 
 class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(
-        self, authenticator: Authenticator, store: Store, clock: Clock, policy: RoomPolicy
+        self,
+        authenticator: Authenticator,
+        store: Store,
+        clock: Clock,
+        policy: RoomPolicy,
+        sessions: Sessions,
     ) -> None:
         super().__init__(ROOM_NAMESPACE)
         self._auth = authenticator
         self._store = store
+        self._sessions = sessions
         self._clock = clock
         self._policy = policy
         self._members: dict[str, Member] = {}
@@ -129,6 +136,18 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             skip_sid=sid,
         )
         return ok()
+
+    @acked
+    async def on_call_report(self, sid: str, payload: object = None) -> Ack:
+        """The page's reading of the call under way (media path, quality) for the coach's
+        connection history; the rule of what is kept is rooms.session_service's."""
+        member = self._seated(sid)
+        reading = CallReading.parse(payload)
+        identity = member.identity
+        counted = await self._sessions.report_call(
+            identity.engagement, identity.role, reading.path, reading.quality
+        )
+        return ok(counted=counted)
 
     @acked
     async def on_leave(self, sid: str, payload: object = None) -> Ack:
@@ -226,7 +245,9 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _after_release(self, identity: Identity) -> None:
         engagement_id = identity.engagement.id
-        await self._store.close_call(engagement_id, self._clock())
+        call = await self._store.close_call(engagement_id, self._clock())
+        if call is not None:
+            await self._sessions.call_closed(identity.engagement, call)
         await self._broadcast_presence(identity)
         if not await self._store.seats(engagement_id):
             self._negotiations.pop(engagement_id, None)

@@ -11,6 +11,7 @@ from typing import Any
 
 from rooms.errors import InvalidInput
 from rooms.seats import parse_key
+from rooms.sessions.records import MediaPath, QualityLevel
 
 MAX_SDP = 64 * 1024
 MAX_CANDIDATE = 2 * 1024
@@ -148,3 +149,23 @@ class MediaState:
 
     def to_wire(self) -> dict[str, bool]:
         return {"audio": self.audio, "video": self.video, "screen": self.screen}
+
+
+@dataclass(frozen=True, slots=True)
+class CallReading:
+    """`call-report`: {"path": "direct"|"relay"|"unknown", "quality": "good"|"fair"|"poor"|null}."""
+
+    path: MediaPath
+    quality: QualityLevel | None
+
+    @classmethod
+    def parse(cls, payload: object) -> CallReading:
+        data = _mapping(payload)
+        if set(data) - {"path", "quality"}:
+            raise InvalidInput("Unknown field.", field="call-report")
+        path, quality = data.get("path", "unknown"), data.get("quality")
+        if path not in tuple(MediaPath):
+            raise InvalidInput("Expected direct, relay or unknown.", field="path")
+        if quality is not None and quality not in tuple(QualityLevel):
+            raise InvalidInput("Expected good, fair or poor.", field="quality")
+        return cls(MediaPath(path), QualityLevel(quality) if quality is not None else None)

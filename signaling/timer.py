@@ -19,7 +19,9 @@ import socketio
 
 from rooms.clock import Clock
 from rooms.errors import InvalidInput, NotSeated, Throttled
+from rooms.models import Engagement
 from rooms.ratelimit import TokenBucket
+from rooms.session_service import Sessions
 from rooms.store.protocol import CallStore
 from rooms.timer import Action, Agenda, TimerState, to_wire
 from rooms.timer_service import Timers
@@ -55,12 +57,18 @@ class TimerMember:
 
 class TimerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(
-        self, authenticator: Authenticator, timers: Timers, calls: CallStore, clock: Clock
+        self,
+        authenticator: Authenticator,
+        timers: Timers,
+        calls: CallStore,
+        clock: Clock,
+        sessions: Sessions,
     ) -> None:
         super().__init__(TIMER_NAMESPACE)
         self._auth = authenticator
         self._timers = timers
         self._calls = calls
+        self._sessions = sessions
         self._clock = clock
         self._members: dict[str, TimerMember] = {}
 
@@ -86,7 +94,8 @@ class TimerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         member = self._limited(sid)
         parse_join(payload)
         engagement = member.identity.engagement
-        state = await self._timers.state(engagement.id, engagement.session_minutes)
+        minutes = await self._sessions.planned_minutes(engagement)
+        state = await self._timers.state(engagement.id, minutes)
         agenda = await self._timers.agenda(engagement.id)
         await self.enter_room(sid, member.room)
         member.joined = True
@@ -95,7 +104,7 @@ class TimerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             role=member.identity.role.value,
             state=to_wire(state, now),
             agenda=agenda.to_wire(),
-            planned_minutes=engagement.session_minutes,
+            planned_minutes=minutes,
             server_time=now,
         )
 
@@ -104,11 +113,10 @@ class TimerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         member = self._joined(sid)
         command = parse_timer_command(payload)
         engagement = member.identity.engagement
-        state = await self._timers.execute(
-            engagement.id, member.identity.role, command, engagement.session_minutes
-        )
+        minutes = await self._sessions.planned_minutes(engagement)
+        state = await self._timers.execute(engagement.id, member.identity.role, command, minutes)
         if command.action is Action.END:
-            await self._log_session_end(engagement.id, state)
+            await self._log_session_end(engagement, state)
         wire = to_wire(state, self._clock())
         await self.emit(TimerEvent.STATE, {"state": wire}, room=member.room)
         logger.info("timer %s", command.action.value, extra={"room": engagement.id, "sid": sid})
@@ -140,12 +148,15 @@ class TimerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.emit(TimerEvent.AGENDA_UPDATED, {"agenda": agenda.to_wire()}, room=member.room)
         return ok(agenda=agenda.to_wire())
 
-    async def _log_session_end(self, engagement_id: str, state: TimerState) -> None:
+    async def _log_session_end(self, engagement: Engagement, state: TimerState) -> None:
         """The session log's open call ends when the coach ends the session, not when the
         last tab closes later, so its duration is the session's real length. A later
         leave finds no open call and changes nothing (CallStore.close_call)."""
         if state.ended_at is not None:
-            await self._calls.close_call(engagement_id, state.ended_at)
+            call = await self._calls.close_call(engagement.id, state.ended_at)
+            if call is not None:
+                await self._sessions.call_closed(engagement, call)
+            await self._sessions.timer_ended(engagement, state.ended_at)
 
     def _member(self, sid: str) -> TimerMember:
         member = self._members.get(sid)

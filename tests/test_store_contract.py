@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +20,14 @@ from rooms.lifecycle import ErasureReason, ErasureRecord
 from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, Role, SetupLink
 from rooms.rehearsal import REHEARSALS_KEPT, RehearsalReport, RehearsalStep
 from rooms.seats import SeatHolder, SeatState
+from rooms.sessions import (
+    CallReport,
+    MediaPath,
+    QualityLevel,
+    SessionKind,
+    SessionRecord,
+    SessionStatus,
+)
 from rooms.store import Store, open_store
 from rooms.techcheck import Step, make_report, parse_submission
 from rooms.timer import Agenda, AgendaItem
@@ -657,3 +666,97 @@ async def test_rehearsals_newest_first_pruned_and_per_engagement(store: Store) -
     with pytest.raises(NotFound):
         await store.record_rehearsal("missing", report("reh-none"), 1.0)
     assert await store.rehearsals_of("missing") == []
+
+
+def session_record(engagement_id: str, **changes: object) -> SessionRecord:
+    base = SessionRecord(
+        new_id(), engagement_id, SessionKind.VIDEO, SessionStatus.PLANNED, 1000.0, 60, 5.0
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+async def test_session_put_is_compare_and_set_on_the_version(store: Store, second: Store) -> None:
+    record = session_record("e")
+    assert await store.session_put(record, 0)
+    assert not await second.session_put(record, 0)  # exists already
+    moved = record.next_version(planned_start=2000.0, sequence=1)
+    assert await second.session_put(moved, 1)
+    assert not await store.session_put(record.next_version(minutes=90), 1)  # stale
+    assert await store.session_get("e", record.id) == moved
+    other = session_record("e", recap={"changes": [{"kind": "goal-added", "text": "Å"}]})
+    assert await store.session_put(other, 0)
+    found = {s.id: s for s in await second.sessions_of("e")}
+    assert found == {record.id: moved, other.id: other}
+    assert found[other.id].recap == other.recap
+    assert await store.sessions_of("f") == []
+    assert await store.session_get("f", record.id) is None
+
+
+async def test_call_reports_count_readings_and_keep_the_known_path(store: Store) -> None:
+    await store.call_report_add("e", 3, Role.CLIENT, MediaPath.UNKNOWN, QualityLevel.GOOD)
+    await store.call_report_add("e", 3, Role.CLIENT, MediaPath.RELAY, QualityLevel.POOR)
+    await store.call_report_add("e", 3, Role.CLIENT, MediaPath.UNKNOWN, None)
+    await store.call_report_add("e", 3, Role.COACH, MediaPath.DIRECT, QualityLevel.FAIR)
+    await asyncio.gather(
+        *(
+            store.call_report_add("e", 4, Role.COACH, MediaPath.DIRECT, QualityLevel.GOOD)
+            for _ in range(10)
+        )
+    )
+    reports = await store.call_reports_of("e")
+    assert reports == [
+        CallReport(3, Role.CLIENT, MediaPath.RELAY, 1, 0, 1),
+        CallReport(3, Role.COACH, MediaPath.DIRECT, 0, 1, 0),
+        CallReport(4, Role.COACH, MediaPath.DIRECT, 10, 0, 0),
+    ]
+    assert reports[0].summary is QualityLevel.POOR
+    assert await store.call_reports_of("f") == []
+
+
+async def test_erasing_sessions_leaves_no_session_report_or_call_behind(
+    store: Store, url: str
+) -> None:
+    for engagement_id in ("gone", "kept"):
+        await store.session_put(session_record(engagement_id), 0)
+        await store.open_call(engagement_id, CallKind.REAL, now=10.0)
+        await store.call_report_add(engagement_id, 1, Role.COACH, MediaPath.DIRECT, None)
+    await store.close_call("kept", now=20.0)
+    await store.erase_sessions("gone")
+    assert await store.sessions_of("gone") == []
+    assert await store.call_reports_of("gone") == []
+    assert await store.calls_of("gone") == []
+    assert await store.open_call("gone", CallKind.REAL, now=30.0) is not None  # none was open
+    assert len(await store.sessions_of("kept")) == 1
+    assert len(await store.call_reports_of("kept")) == 1
+    assert len(await store.calls_of("kept")) == 1
+    await store.erase_sessions("gone")
+    assert "gone" not in await _everything_stored(store, url)
+
+
+async def _everything_stored(store: Store, url: str) -> str:
+    """Every key and value (Redis) or every row (SQLite) after the erasure, as text."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        db = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            dump = [
+                repr(row)
+                for table in tables
+                if table in ("sessions", "call_reports", "calls")
+                for row in db.execute(f"SELECT * FROM {table}")
+            ]
+        finally:
+            db.close()
+        return "\n".join(dump)
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url, decode_responses=True)
+    try:
+        keys = [k async for k in redis.scan_iter(match="tandem:*")]
+        names = [k for k in keys if "node" not in k]
+        values = [repr(await redis.dump(k)) for k in names]
+        return "\n".join(names + values)
+    finally:
+        await redis.aclose()

@@ -18,6 +18,7 @@ from rooms.lifecycle import ErasureRecord
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
 from rooms.rehearsal import Rehearsal, RehearsalReport
 from rooms.seats import SeatHolder, SeatState
+from rooms.sessions.records import CallReport, MediaPath, QualityLevel, SessionRecord
 from rooms.techcheck import TechCheckReport
 from rooms.timer import Agenda, TimerState
 
@@ -34,6 +35,10 @@ class AccountStore(Protocol):
     async def coach_by_id(self, coach_id: str) -> Coach | None: ...
 
     async def count_coaches(self) -> int: ...
+
+    async def set_coach_time_zone(self, coach_id: str, time_zone: str) -> None:
+        """An IANA zone name already checked by the caller; "" means the server default."""
+        ...
 
     async def create_setup_link(self, token_digest: str, link: SetupLink) -> None: ...
 
@@ -144,6 +149,46 @@ class CallStore(Protocol):
 
     async def calls_of(self, engagement_id: str) -> list[CallRecord]:
         """Oldest first."""
+        ...
+
+
+class SessionStore(Protocol):
+    """The session records of each engagement, and what the room pages reported about
+    each call (media path, quality readings).
+
+    `session_put` is the one atomic step: a Redis backend compares the stored version in
+    one script, so a coach moving a session and a call closing on another process never
+    overwrite each other; the loser re-reads and applies its change again.
+    """
+
+    async def session_put(self, record: SessionRecord, expected_version: int) -> bool:
+        """Stores `record` only if the stored one is at `expected_version` (0: none stored
+        yet) and returns whether it did. `record.version` must be `expected_version + 1`."""
+        ...
+
+    async def session_get(self, engagement_id: str, session_id: str) -> SessionRecord | None: ...
+
+    async def sessions_of(self, engagement_id: str) -> list[SessionRecord]:
+        """Every session of the engagement (cancelled ones too), in no promised order."""
+        ...
+
+    async def call_report_add(
+        self,
+        engagement_id: str,
+        call_id: int,
+        role: Role,
+        path: MediaPath,
+        level: QualityLevel | None,
+    ) -> None:
+        """Counts one quality reading (if any) for this call and side; a known path
+        replaces the stored one, UNKNOWN leaves it."""
+        ...
+
+    async def call_reports_of(self, engagement_id: str) -> list[CallReport]: ...
+
+    async def erase_sessions(self, engagement_id: str) -> None:
+        """Deletes every session, recap, call report and the call log of the engagement,
+        leaving no key or row behind (the engagement's erasure calls this)."""
         ...
 
 
@@ -337,6 +382,7 @@ class Store(
     EngagementStore,
     SeatStore,
     CallStore,
+    SessionStore,
     TimerStore,
     TechCheckStore,
     RehearsalStore,

@@ -30,6 +30,7 @@ from rooms.store.redis.engagements import EngagementsMixin
 from rooms.store.redis.lifecycle import LifecycleMixin
 from rooms.store.redis.rehearsals import RehearsalsMixin
 from rooms.store.redis.seats import SeatsMixin, node_key
+from rooms.store.redis.sessions import SessionsMixin
 from rooms.store.redis.techchecks import TechChecksMixin
 from rooms.store.redis.timers import TimersMixin
 from rooms.tokens import new_id
@@ -54,6 +55,7 @@ class RedisStore(
     AgreementsMixin,
     LifecycleMixin,
     RehearsalsMixin,
+    SessionsMixin,
 ):
     def __init__(self, redis: Redis, node: str) -> None:
         super().__init__(redis, node)

@@ -30,6 +30,11 @@ redis.call('DEL', KEYS[1])
 return found
 """
 
+SET_FIELD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+"""
+
 NOTE_FAILURE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
@@ -47,6 +52,7 @@ def _coach(fields: dict[str, str]) -> Coach | None:
         display_name=fields["display_name"],
         password_hash=fields["password_hash"],
         created_at=float(fields["created_at"]),
+        time_zone=fields.get("time_zone", ""),
     )
 
 
@@ -77,6 +83,11 @@ class AccountsMixin(RedisBase):
     @guarded
     async def coach_by_id(self, coach_id: str) -> Coach | None:
         return _coach(texts(await self._redis.hgetall(keyname("coach", coach_id))))
+
+    @guarded
+    async def set_coach_time_zone(self, coach_id: str, time_zone: str) -> None:
+        # One script: a coach removed meanwhile must not come back as a half record.
+        await self._script(SET_FIELD, [keyname("coach", coach_id)], ["time_zone", time_zone])
 
     @guarded
     async def count_coaches(self) -> int:

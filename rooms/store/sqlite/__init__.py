@@ -20,6 +20,7 @@ from rooms.store.sqlite import (
     lifecycle,
     rehearsals,
     seats,
+    sessions,
     techchecks,
     timers,
 )
@@ -30,6 +31,7 @@ from rooms.store.sqlite.engagements import EngagementsMixin
 from rooms.store.sqlite.lifecycle import LifecycleMixin
 from rooms.store.sqlite.rehearsals import RehearsalsMixin
 from rooms.store.sqlite.seats import SeatsMixin
+from rooms.store.sqlite.sessions import SessionsMixin
 from rooms.store.sqlite.techchecks import TechChecksMixin
 from rooms.store.sqlite.timers import TimersMixin
 
@@ -43,6 +45,7 @@ SCHEMAS = (
     agreements.SCHEMA,
     lifecycle.SCHEMA,
     rehearsals.SCHEMA,
+    sessions.SCHEMA,
 )
 
 
@@ -56,6 +59,7 @@ class SqliteStore(
     AgreementsMixin,
     LifecycleMixin,
     RehearsalsMixin,
+    SessionsMixin,
 ):
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:
@@ -73,6 +77,7 @@ class SqliteStore(
         for schema in SCHEMAS:
             await db.executescript(schema)
         await seats.migrate(db)
+        await accounts.migrate(db)
         return cls(db)
 
     async def erase_engagement(self, engagement_id: str, record: ErasureRecord) -> None:

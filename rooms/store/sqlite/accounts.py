@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import aiosqlite
+
 from rooms.errors import Conflict
 from rooms.models import Coach, LoginSession, SetupLink
 from rooms.store.sqlite.base import SqliteBase
@@ -17,7 +19,8 @@ CREATE TABLE IF NOT EXISTS coaches (
     email TEXT NOT NULL UNIQUE,
     display_name TEXT NOT NULL,
     password_hash TEXT NOT NULL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    time_zone TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS setup_links (
     token_digest TEXT PRIMARY KEY,
@@ -45,6 +48,7 @@ def _coach(row: sqlite3.Row) -> Coach:
         display_name=row["display_name"],
         password_hash=row["password_hash"],
         created_at=row["created_at"],
+        time_zone=row["time_zone"],
     )
 
 
@@ -56,7 +60,8 @@ class AccountsMixin(SqliteBase):
         try:
             async with self._tx() as db:
                 await db.execute(
-                    "INSERT INTO coaches VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO coaches (id, email, display_name, password_hash, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (coach.id, coach.email, coach.display_name, coach.password_hash, now),
                 )
         except sqlite3.IntegrityError as exc:
@@ -70,6 +75,10 @@ class AccountsMixin(SqliteBase):
     async def coach_by_id(self, coach_id: str) -> Coach | None:
         row = await self._one("SELECT * FROM coaches WHERE id = ?", (coach_id,))
         return _coach(row) if row else None
+
+    async def set_coach_time_zone(self, coach_id: str, time_zone: str) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE coaches SET time_zone = ? WHERE id = ?", (time_zone, coach_id))
 
     async def count_coaches(self) -> int:
         row = await self._one("SELECT COUNT(*) AS n FROM coaches")
@@ -167,3 +176,11 @@ class AccountsMixin(SqliteBase):
             await db.execute("DELETE FROM login_sessions WHERE coach_id = ?", (coach_id,))
             cursor = await db.execute("DELETE FROM coaches WHERE id = ?", (coach_id,))
             return cursor.rowcount == 1
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    """Databases made before coaches had a time zone get the column (empty: the default)."""
+    async with db.execute("PRAGMA table_info(coaches)") as cursor:
+        columns = {row[1] for row in await cursor.fetchall()}
+    if "time_zone" not in columns:
+        await db.execute("ALTER TABLE coaches ADD COLUMN time_zone TEXT NOT NULL DEFAULT ''")

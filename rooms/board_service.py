@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from rooms import validation
 from rooms.board.ops import apply, item_id, parse_op
 from rooms.board.records import BoardRecord, BoardSnapshot, PrivateNote
-from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, empty_board, planned_sessions
+from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, empty_board
 from rooms.calls import CallKind
 from rooms.clock import Clock
 from rooms.errors import Conflict, Forbidden, InvalidInput, TandemError
@@ -47,10 +47,8 @@ class Applied:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """One dashboard row's board figures."""
+    """One dashboard row's board figures (session counts come from rooms.session_service)."""
 
-    held: int
-    planned: int
     homework_done: int
     homework_total: int
     homework_overdue: int
@@ -189,8 +187,6 @@ class Boards:
         last = (await self._store.board_activity(engagement.id)).get(Role.CLIENT)
         since = last if last is not None else engagement.created_at
         return Progress(
-            held=len(real),
-            planned=planned_sessions(board),
             homework_done=sum(1 for h in homework if h["done"]),
             homework_total=len(homework),
             homework_overdue=sum(1 for h in homework if overdue(h)),

@@ -17,7 +17,7 @@ class Event(StrEnum):
     SIGNAL = "signal"
     MEDIA = "media"
     LEAVE = "leave"
-    CALL_REPORT = "call-report"
+    CALL_REPORT = "call_report"
     # server -> client
     PRESENCE = "presence"
     PEER_MEDIA = "peer-media"

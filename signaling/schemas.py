@@ -153,7 +153,7 @@ class MediaState:
 
 @dataclass(frozen=True, slots=True)
 class CallReading:
-    """`call-report`: {"path": "direct"|"relay"|"unknown", "quality": "good"|"fair"|"poor"|null}."""
+    """`call_report`: {"path": "direct"|"relay"|"unknown", "quality": "good"|"fair"|"poor"|null}."""
 
     path: MediaPath
     quality: QualityLevel | None
@@ -162,7 +162,7 @@ class CallReading:
     def parse(cls, payload: object) -> CallReading:
         data = _mapping(payload)
         if set(data) - {"path", "quality"}:
-            raise InvalidInput("Unknown field.", field="call-report")
+            raise InvalidInput("Unknown field.", field="call_report")
         path, quality = data.get("path", "unknown"), data.get("quality")
         if path not in tuple(MediaPath):
             raise InvalidInput("Expected direct, relay or unknown.", field="path")

@@ -122,7 +122,7 @@ async def test_dashboard_shows_sessions_homework_and_inactivity(
     )
     client.session.cookie_jar.update_cookies(cookies(pair))
     page = await (await client.get("/dashboard")).text()
-    assert "Session 0 of 12" in page and 'data-done="1"' in page
+    assert "0 of 12 held" in page and 'data-done="1"' in page
     assert "engagement-inactive" not in page
     clock.advance(4 * 86400)  # past the login session too: ask the service directly
     progress = await client.app[BOARDS].progress(engagement, client.app[STORE], 3)

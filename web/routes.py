@@ -15,6 +15,7 @@ from web.views import (
     pages,
     program,
     room,
+    sessions,
     techcheck,
 )
 
@@ -40,6 +41,15 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.post("/engagements/{id}/invite/rotate", engagements.rotate_invite),
             web.post("/engagements/{id}/invite/revoke", engagements.revoke_invite),
             web.get("/engagements/{id}/room", room.coach_room),
+            web.post("/engagements/{id}/sessions", sessions.plan),
+            web.post("/engagements/{id}/sessions/series", sessions.plan_series),
+            web.post("/engagements/{id}/sessions/record", sessions.record),
+            web.post("/engagements/{id}/sessions/{session}/move", sessions.move),
+            web.post("/engagements/{id}/sessions/{session}/cancel", sessions.cancel),
+            web.post("/engagements/{id}/sessions/{session}/status", sessions.correct),
+            web.get("/engagements/{id}/sessions.ics", sessions.coach_ics),
+            web.get("/i/{token}/sessions.ics", sessions.client_ics),
+            web.post("/account/time-zone", sessions.set_time_zone),
             web.get("/engagements/{id}/agenda", agenda.agenda_form),
             web.post("/engagements/{id}/agenda", agenda.agenda_save),
             web.get("/engagements/{id}/agreement", program.agreement_form),

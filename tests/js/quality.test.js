@@ -1,7 +1,7 @@
 // web/static/js/quality.js: getStats() reports reduced to the figures and level shown.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { level, summarize } from "../../web/static/js/quality.js";
+import { level, mediaPath, summarize } from "../../web/static/js/quality.js";
 
 const report = (inbound, rtt = 0.05) => new Map([
   ["pair", { type: "candidate-pair", nominated: true, state: "succeeded", currentRoundTripTime: rtt }],
@@ -31,4 +31,17 @@ test("levels: rtt and loss thresholds", () => {
   assert.equal(level(50, 3), "fair");
   assert.equal(level(450, 0), "poor");
   assert.equal(level(null, 9), "poor");
+});
+
+test("media path: relay when either end is TURN, direct otherwise, unknown before", () => {
+  const stats = (localType, remoteType) => new Map([
+    ["t", { id: "t", type: "transport", selectedCandidatePairId: "p" }],
+    ["p", { id: "p", type: "candidate-pair", state: "succeeded", localCandidateId: "l", remoteCandidateId: "r" }],
+    ["l", { id: "l", type: "local-candidate", candidateType: localType }],
+    ["r", { id: "r", type: "remote-candidate", candidateType: remoteType }],
+  ]);
+  assert.equal(mediaPath(stats("host", "srflx")), "direct");
+  assert.equal(mediaPath(stats("relay", "host")), "relay");
+  assert.equal(mediaPath(stats("srflx", "relay")), "relay");
+  assert.equal(mediaPath(new Map([["x", { id: "x", type: "inbound-rtp" }]])), "unknown");
 });

@@ -9,12 +9,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms.engagements import PROGRAM_MONTHS, SESSION_MINUTES, EngagementDraft
-from rooms.errors import InvalidInput
+from rooms.errors import InvalidInput, TandemError
 from rooms.models import Cadence, Engagement, Language, Role
+from rooms.sessions.schedule import SERIES_MONTHS
+from rooms.sessions.schedule import SESSION_LENGTHS as SESSION_LENGTHS_PLANNED
 from server.keys import BOARDS, ENGAGEMENTS, SETTINGS, STORE
 from web.auth import check_form_origin, require_coach
+from web.dates import coach_zone, coach_zone_name, zone_choices
 from web.forms import read_form
-from web.render import render, translate_error
+from web.render import language_of, render, translate_error
+from web.sessions_context import coach_sessions, overview
 from web.views.program import program_context
 from web.views.rehearsal import latest_rehearsal
 from web.views.techcheck import latest_summaries
@@ -37,8 +41,12 @@ async def dashboard(request: web.Request) -> web.Response:
     techchecks = await latest_summaries(request, [e.id for e in engagements])
     boards, days = request.app[BOARDS], request.app[SETTINGS].inactive_days
     progress = {e.id: await boards.progress(e, request.app[STORE], days) for e in engagements}
+    tz = coach_zone(request)
+    language = language_of(request)
+    sessions = {e.id: await overview(request, e, tz, language) for e in engagements}
     context = {
         "engagements": engagements,
+        "sessions": sessions,
         "techchecks": techchecks,
         "progress": progress,
         "inactive_days": days,
@@ -82,11 +90,35 @@ async def create(request: web.Request) -> web.StreamResponse:
 async def detail(request: web.Request) -> web.Response:
     coach = require_coach(request)
     engagement = await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
-    context = {"engagement": engagement, "invite_url": invite_url(request, engagement)}
+    return await detail_page(request, engagement)
+
+
+async def detail_page(
+    request: web.Request,
+    engagement: Engagement,
+    *,
+    error: TandemError | None = None,
+    status: int = 200,
+) -> web.Response:
+    """The engagement page; with `error`, a refused sessions form said why."""
+    context: dict[str, object] = {
+        "engagement": engagement,
+        "invite_url": invite_url(request, engagement),
+    }
     context["techcheck"] = (await latest_summaries(request, [engagement.id])).get(engagement.id)
     context.update(await program_context(request, engagement, Role.COACH))
     context["rehearsal"] = await latest_rehearsal(request, engagement.id)
-    return await render(request, "engagement.html", context)
+    context.update(await coach_sessions(request, engagement, coach_zone(request)))
+    context["session_error"] = (
+        translate_error(request, error.template, error.params) if error else None
+    )
+    context["session_field"] = error.field if error else None
+    context["every_weeks"] = {"weekly": 1, "biweekly": 2, "monthly": 4}[engagement.cadence.value]
+    context["session_lengths"] = SESSION_LENGTHS_PLANNED
+    context["series_months"] = SERIES_MONTHS
+    context["held_minimum"] = request.app[SETTINGS].session_held_minutes
+    context["zone_choices"] = zone_choices(coach_zone_name(request))
+    return await render(request, "engagement.html", context, status=status)
 
 
 async def rotate_invite(request: web.Request) -> web.StreamResponse:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms.models import Engagement, Role
-from server.keys import ENGAGEMENTS, STORE
+from server.keys import CLOCK, ENGAGEMENTS, SESSIONS, STORE
 from web.auth import require_coach
+from web.dates import client_zone, coach_zone
 from web.invites import invited_engagement
-from web.render import render
+from web.render import language_of, render
+from web.sessions_context import overview
 from web.views.program import program_context
 
 
@@ -48,7 +50,7 @@ async def _room(
     peer_name: str,
     rehearsal: bool = False,
 ) -> web.Response:
-    context = {
+    context: dict[str, object] = {
         "rehearsal": rehearsal,
         # room.js logs a ?practice=1 call as practice; the page says the other must be there.
         "practice": not rehearsal and request.query.get("practice") == "1",
@@ -61,5 +63,11 @@ async def _room(
         else f"/i/{request.match_info.get('token', '')}",
         **await program_context(request, engagement, role),
     }
+    tz = client_zone(request) if role is Role.CLIENT else coach_zone(request)
     language = engagement.language.value if role is Role.CLIENT else None
+    sessions = await overview(request, engagement, tz, language_of(request, language))
+    upcoming = sessions["next_session"]
+    now, gap = request.app[CLOCK](), request.app[SESSIONS].policy.sitting_gap_seconds
+    under_way = upcoming is not None and (upcoming.record.planned_start or 0.0) - gap <= now
+    context.update(counts=sessions["counts"], current=upcoming if under_way else None)
     return await render(request, "room.html", context, language=language)

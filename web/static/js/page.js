@@ -21,3 +21,20 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
     setTimeout(() => { button.textContent = original; }, 2000);
   });
 }
+
+// Times are shown in the browser's time zone on the client's pages (and on a coach's
+// until they choose one): the zone travels to the server in a cookie. A page that shows
+// times (data-zoned) and was rendered for another zone is loaded once more.
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+if (zone && /^[A-Za-z0-9_+\-/]{1,64}$/.test(zone)) {
+  const current = document.cookie.split("; ").find((c) => c.startsWith("tandem_tz="));
+  const sent = current ? decodeURIComponent(current.slice("tandem_tz=".length)) : "";
+  if (sent !== zone) {
+    const secure = location.protocol === "https:" ? "; Secure" : "";
+    document.cookie = `tandem_tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; SameSite=Lax${secure}`;
+    if (document.querySelector("[data-zoned]") && !sessionStorage.getItem("tandem-zone-reload")) {
+      sessionStorage.setItem("tandem-zone-reload", "1");
+      location.reload();
+    }
+  }
+}

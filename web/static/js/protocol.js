@@ -8,6 +8,7 @@ export const Event = Object.freeze({
   SIGNAL: "signal",
   MEDIA: "media",
   LEAVE: "leave",
+  CALL_REPORT: "call_report",
   PRESENCE: "presence",
   PEER_MEDIA: "peer-media",
   REPLACED: "replaced",

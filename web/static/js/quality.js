@@ -40,3 +40,19 @@ export function level(rttMs, lossPct) {
   if ((rttMs != null && rttMs > 200) || lossPct > 2) return "fair";
   return "good";
 }
+
+// How media travels: "relay" when either end of the selected candidate pair is a TURN
+// relay, "direct" for host and reflexive (STUN) pairs, "unknown" before a pair is chosen.
+export function mediaPath(report) {
+  const stats = [...(report.values ? report.values() : report)];
+  const pairs = stats.filter((s) => s.type === "candidate-pair");
+  const transport = stats.find((s) => s.type === "transport" && s.selectedCandidatePairId);
+  const pair = (transport && pairs.find((p) => p.id === transport.selectedCandidatePairId))
+    ?? pairs.find((p) => p.nominated && p.state === "succeeded")
+    ?? pairs.find((p) => p.state === "succeeded");
+  if (!pair) return "unknown";
+  const ends = [pair.localCandidateId, pair.remoteCandidateId]
+    .map((id) => stats.find((s) => s.id === id));
+  if (ends.some((c) => !c || !c.candidateType)) return "unknown";
+  return ends.some((c) => c.candidateType === "relay") ? "relay" : "direct";
+}

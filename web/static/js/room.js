@@ -5,7 +5,7 @@ import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { Call } from "./call.js";
 import { canShareScreen, deviceChoices, shareProblem } from "./devices.js";
 import { ErrorCode, Event, ROOM_NAMESPACE } from "./protocol.js";
-import { summarize } from "./quality.js";
+import { mediaPath, summarize } from "./quality.js";
 import { setupRehearsal } from "./rehearsal.js";
 
 const root = document.getElementById("room");
@@ -270,6 +270,17 @@ async function updateQuality() {
   quality.textContent = `${text[`quality-${summary.level}`]} · ${rtt} · ${summary.lossPct} % · ${summary.kbps} kbit/s`;
   quality.dataset.level = summary.level;
   quality.dataset.framesDecoded = String(summary.framesDecoded);
+  reportCall(report, summary.level);
+}
+
+// Every fifth reading (about every 10 s) goes to the coach's connection history: the media
+// path and the quality level, nothing else. A refused or lost report changes nothing here.
+function reportCall(report, level) {
+  state.readings = (state.readings ?? 0) + 1;
+  if (state.readings % 5 !== 1) return;
+  const path = mediaPath(report);
+  $("quality").dataset.path = path;
+  state.socket?.emit(Event.CALL_REPORT, { path, quality: level }, () => {});
 }
 
 function sendMediaState() {

@@ -1,0 +1,171 @@
+"""Sessions on the pages: planning from the engagement page, counts that agree on the
+dashboard, the client's home and the room, calendar files, and the connection history
+only the coach of that engagement sees (issue 13, acceptance 1, 2 and 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import icalendar
+from aiohttp.test_utils import TestClient
+
+from rooms.calls import CallKind
+from rooms.models import Role
+from rooms.sessions import MediaPath, QualityLevel
+from server.keys import SESSIONS, STORE
+from tests.helpers import FakeClock, Pair, make_pair, post_form
+from tests.test_board_pages import cookies
+from tests.test_techcheck import report_for
+
+MINUTE = 60.0
+
+
+def counted(page: str, testid: str) -> tuple[int, int]:
+    match = re.search(rf'data-testid="{testid}" data-held="(\d+)" data-planned="(\d+)"', page)
+    assert match, testid
+    return int(match.group(1)), int(match.group(2))
+
+
+async def plan_series(client: TestClient, pair: Pair, date: str, months: str = "6") -> str:
+    page = f"/engagements/{pair.engagement_id}"
+    status, location = await post_form(
+        client,
+        page,
+        f"{page}/sessions/series",
+        {
+            "date": date,
+            "time": "10:00",
+            "every_weeks": "2",
+            "months": months,
+            "minutes": "60",
+            "kind": "video",
+        },
+    )
+    assert status == 303 and location.endswith("#sessions"), location
+    return location
+
+
+async def test_counts_agree_on_dashboard_client_home_and_room(
+    client: TestClient, clock: FakeClock
+) -> None:
+    pair = await make_pair(client.app, language="nb")
+    client.session.cookie_jar.update_cookies(cookies(pair))
+    clock.now = dt.datetime(2027, 1, 5, 8, tzinfo=dt.UTC).timestamp()
+    await plan_series(client, pair, "2027-01-05")
+    store, sessions = client.app[STORE], client.app[SESSIONS]
+    engagement = await store.engagement(pair.engagement_id)
+    assert engagement is not None
+    start = dt.datetime(2027, 1, 5, 9, 1, tzinfo=dt.UTC).timestamp()  # 10:01 in Oslo
+    for begin, end in ((0, 4), (5, 9), (11, 45)):  # a drop, a reload, a leave and rejoin
+        await store.open_call(engagement.id, CallKind.REAL, start + begin * MINUTE)
+        call = await store.close_call(engagement.id, start + end * MINUTE)
+        assert call is not None
+        await sessions.call_closed(engagement, call)
+    await store.open_call(engagement.id, CallKind.PRACTICE, start + 50 * MINUTE)
+    practice = await store.close_call(engagement.id, start + 80 * MINUTE)
+    assert practice is not None
+    await sessions.call_closed(engagement, practice)
+    clock.now = start + 81 * MINUTE
+
+    dashboard = await (await client.get("/dashboard")).text()
+    home = await (await client.get(f"/i/{pair.invite}")).text()
+    room = await (await client.get(f"/i/{pair.invite}/room")).text()
+    coach_room = await (await client.get(f"/engagements/{pair.engagement_id}/room")).text()
+    detail = await (await client.get(f"/engagements/{pair.engagement_id}")).text()
+    assert counted(dashboard, "engagement-sessions") == (1, 13)
+    assert counted(home, "client-counts") == (1, 13)
+    assert counted(detail, "session-counts") == (1, 13)
+    for page in (room, coach_room):
+        match = re.search(
+            r'data-testid="session-number" data-number="(\d+)" data-planned="(\d+)"', page
+        )
+        assert match and (match.group(1), match.group(2)) == ("1", "13")  # the one just held
+    assert "Økt 1 av 13" in room
+    clock.now = start + 5 * 3600
+    room = await (await client.get(f"/i/{pair.invite}/room")).text()
+    assert "Økt 2 av 13" in room  # the rest of the day: the next one is session 2
+
+
+async def test_moving_a_session_keeps_its_uid_and_bumps_the_sequence(
+    client: TestClient, clock: FakeClock
+) -> None:
+    clock.now = dt.datetime(2027, 3, 1, 8, tzinfo=dt.UTC).timestamp()
+    pair = await make_pair(client.app)
+    client.session.cookie_jar.update_cookies(cookies(pair))
+    await plan_series(client, pair, "2027-03-16", months="2")
+    engagement = await client.app[STORE].engagement(pair.engagement_id)
+    assert engagement is not None
+    listed = await client.app[SESSIONS].of(engagement)
+    second = listed[1]
+    page = f"/engagements/{pair.engagement_id}"
+    status, _ = await post_form(
+        client,
+        page,
+        f"{page}/sessions/{second.id}/move",
+        {"date": "2027-04-01", "time": "14:30", "minutes": "90", "kind": "video"},
+    )
+    assert status == 303
+    body = await (await client.get(f"/i/{pair.invite}/sessions.ics")).read()
+    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+    assert len(events) == len(listed)
+    moved = events[second.uid]
+    assert int(moved["SEQUENCE"]) == 1
+    assert moved.decoded("DTSTART") == dt.datetime(2027, 4, 1, 12, 30, tzinfo=dt.UTC)  # CEST
+    first = events[listed[0].uid]
+    assert first.decoded("DTSTART") == dt.datetime(2027, 3, 16, 9, 0, tzinfo=dt.UTC)  # CET
+    assert str(first["LOCATION"]) == f"http://127.0.0.1:8080/i/{pair.invite}/room"
+    one = await (await client.get(f"/i/{pair.invite}/sessions.ics?session={second.id}")).read()
+    assert [str(e["UID"]) for e in icalendar.Calendar.from_ical(one).walk("VEVENT")] == [second.uid]
+    missing = await client.get(f"/i/{pair.invite}/sessions.ics?session=nope-nope")
+    assert missing.status == 404
+
+
+async def test_a_bad_plan_is_refused_beside_the_form_and_changes_nothing(
+    client: TestClient,
+) -> None:
+    pair = await make_pair(client.app)
+    client.session.cookie_jar.update_cookies(cookies(pair))
+    page = f"/engagements/{pair.engagement_id}"
+    status, body = await post_form(
+        client, page, f"{page}/sessions", {"date": "2027-02-30", "time": "10:00"}
+    )
+    assert status == 400 and 'data-testid="session-error"' in body and "Enter a date." in body
+    assert await client.app[STORE].sessions_of(pair.engagement_id) == []
+
+
+async def test_connection_history_is_the_coachs_and_only_for_that_engagement(
+    client: TestClient, clock: FakeClock
+) -> None:
+    pair = await make_pair(client.app)
+    other = await make_pair(client.app, email="other@example.org", client="Ola")
+    store, sessions = client.app[STORE], client.app[SESSIONS]
+    engagement = await store.engagement(pair.engagement_id)
+    assert engagement is not None
+    now = clock.now
+    for index in range(3):
+        await store.open_call(engagement.id, CallKind.REAL, now + index * 3600)
+        if index == 1:
+            await sessions.report_call(engagement, Role.CLIENT, MediaPath.RELAY, QualityLevel.POOR)
+            await sessions.report_call(engagement, Role.COACH, MediaPath.DIRECT, QualityLevel.GOOD)
+        await store.close_call(engagement.id, now + index * 3600 + 120)
+    for index in range(4):
+        await store.save_techcheck(report_for(engagement.id, now + index))
+    client.session.cookie_jar.update_cookies(cookies(pair))
+    detail = await (await client.get(f"/engagements/{pair.engagement_id}")).text()
+    assert detail.count('data-testid="call-row"') == 3
+    assert detail.count('data-testid="techcheck-entry"') == 4
+    assert 'data-testid="call-client" data-path="relay"' in detail
+    assert 'data-testid="call-coach" data-path="direct"' in detail
+
+    for path in (f"/i/{other.invite}", f"/i/{pair.invite}"):  # client pages: no history
+        page = await (await client.get(path)).text()
+        assert "call-row" not in page and "techcheck-entry" not in page
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies(cookies(other))
+    foreign = await client.get(f"/engagements/{pair.engagement_id}")
+    assert foreign.status == 404
+    own = await (await client.get(f"/engagements/{other.engagement_id}")).text()
+    assert "call-row" not in own and "techcheck-entry" not in own
+    ics = await client.get(f"/engagements/{pair.engagement_id}/sessions.ics")
+    assert ics.status == 404

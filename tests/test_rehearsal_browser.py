@@ -18,6 +18,7 @@ from server.config import Settings
 from server.keys import SIO, STORE
 from signaling.echo import EchoService
 from signaling.protocol import TECHCHECK_NAMESPACE
+from tests.audit import phone_and_desktop, with_axe
 from tests.browser import ContextFactory, context_for, screenshot
 from tests.helpers import FakeClock, eventually, make_pair
 from tests.test_echo import Client
@@ -152,3 +153,54 @@ async def test_a_full_echo_says_busy_and_a_phone_gets_no_screen_step(
     finally:
         await context.close()
         await holder.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+async def test_the_rehearsal_and_practice_pages_fit_a_phone_and_pass_axe(
+    contexts: ContextFactory, server: TestServer, lang: str
+) -> None:
+    pair = await make_pair(server.app, language=lang)
+    page = await (await with_axe(await contexts({"tandem_lang": lang}))).new_page()
+    await page.goto(f"/i/{pair.invite}/rehearsal")
+    await page.get_by_test_id("rehearsal-step-mute").wait_for()
+    problems = await phone_and_desktop(page, f"{lang} rehearsal before joining")
+    await page.get_by_test_id("join").click()
+    await frames_decoding(page)
+    await page.get_by_test_id("mute").click()
+    problems += await phone_and_desktop(page, f"{lang} rehearsal during")
+    await page.get_by_test_id("leave").click()
+    await page.get_by_test_id("rehearsal-rejoin").wait_for(state="visible")
+    problems += await phone_and_desktop(page, f"{lang} rehearsal after leaving")
+    await page.goto(f"/i/{pair.invite}/room?practice=1")
+    await page.get_by_test_id("practice-notice").wait_for()
+    problems += await phone_and_desktop(page, f"{lang} practice call")
+    assert problems == []
+
+
+async def test_an_echo_session_that_ends_is_replaced_and_nothing_is_lost(
+    browser: Browser,
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    data_dir: Path,
+    clock: FakeClock,
+) -> None:
+    """A rehearsal can outlast the echo peer's time limit (TANDEM_ECHO_SESSION_SECONDS): the
+    page opens a new echo session by itself, and the steps done so far stay ticked."""
+    settings = Settings(data_dir=data_dir, echo_session_seconds=10)
+    server = await aiohttp_server(create_app(settings, clock=clock))
+    pair = await make_pair(server.app)
+    context = await context_for(browser, str(server.make_url("")).rstrip("/"))
+    try:
+        page = await context.new_page()
+        await page.goto(f"/i/{pair.invite}/rehearsal")
+        await page.get_by_test_id("join").click()
+        await frames_decoding(page)
+        await page.get_by_test_id("mute").click()
+        await page.get_by_test_id("mute").click()
+        await step_done(page, "mute")
+        connections = "document.querySelector('[data-testid=rehearsal]').dataset.connections"
+        await page.wait_for_function(f"() => {connections} === '2'", timeout=40_000)
+        await frames_decoding(page)
+        assert await page.locator("[data-testid=rehearsal-step-mute][data-done=true]").count() == 1
+        assert echo_of(server).resources().sessions == 1  # the old one is gone, not leaked
+    finally:
+        await context.close()

@@ -113,6 +113,8 @@ export function setupRehearsal(room) {
       clearTimeout(reconnectTimer);
       room.setStatus("rehearsal-connected");
       room.setOverlay(null);
+      // For tests and support: how many echo calls this page has had up and running.
+      panel.dataset.connections = String(Number(panel.dataset.connections ?? 0) + 1);
       on("joined");
       if (!logged) save();
     } else if (["failed", "closed", "disconnected"].includes(connection) && !room.state.left) {
@@ -150,6 +152,7 @@ export function setupRehearsal(room) {
     delete panel.dataset.busy;
     if (!socket) openSocket();
     room.setStatus("connecting");
+    room.remoteVideo.srcObject = null; // a replaced session's ended tracks must not linger
     $("prejoin").hidden = true;
     const ice = await request(TechCheckEvent.ECHO_ICE);
     if (!ice.ok) return refused(ice);

@@ -79,6 +79,12 @@ async def test_a_client_rehearses_alone_and_the_coach_sees_it(
     # The echo peer plays the other person: the remote video is the client's own camera.
     await frames_decoding(page)
     assert echo_of(server).resources().sessions == 1
+    # …and their own sound comes back too, on the same element, not muted.
+    await page.wait_for_function(
+        f"() => {REMOTE}.srcObject.getAudioTracks().some((t) => t.readyState === 'live')"
+        f" && !{REMOTE}.muted",
+        timeout=WAIT,
+    )
     assert await page.get_by_test_id("status").get_attribute("data-connection") == "connected"
     await page.locator("[data-testid=rehearsal-step-mute][aria-current=step]").wait_for()
 

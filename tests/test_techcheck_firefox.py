@@ -24,6 +24,12 @@ def outcome(step: str, *values: str) -> str:
     return f"{list(values)!r}.includes(document.querySelector('#step-{step}').dataset.outcome)"
 
 
+LOOPBACK = "document.querySelector('[data-testid=loopback-video]')"
+FIGURES = "document.querySelector('[data-testid=network-figures]')"
+GRADES = "document.querySelectorAll('[data-testid=network-figures] dd[data-grade]')"
+NETWORK_PASS = "Your connection works. The figures below show how well."
+
+
 def advice(step: str) -> str:
     return f"return document.querySelector('[data-testid=step-{step}-advice]').textContent;"
 
@@ -48,12 +54,19 @@ async def test_firefox_finishes_the_check_ready_with_a_sound_output(
     await firefox.click("heard-yes")
     await firefox.wait_for(outcome("speakers", "pass"))
 
-    await firefox.click("network-start")
-    await firefox.wait_for("document.querySelector('[data-testid=loopback-video]').videoWidth > 0")
-    await firefox.wait_for(outcome("network", "pass", "fail"))
-    assert await firefox.js(advice("network")) == await firefox.js(
-        "return document.querySelector('[data-key=network-pass]').textContent;"
-    )
+    # Figures are measured on a shared 2-core machine; like a person would, run the
+    # connection test again (at most three times) when one is only beyond an advice limit.
+    for attempt in range(3):
+        await firefox.click("network-start")
+        await firefox.wait_for(outcome("network", "pending"))
+        await firefox.wait_for(outcome("network", "pass", "fail"))
+        assert await firefox.js(advice("network")) == NETWORK_PASS
+        assert await firefox.js(f"return {LOOPBACK}.videoWidth;") > 0  # echoed picture
+        if await firefox.js(
+            f"return [...{GRADES}].every((cell) => cell.dataset.grade === 'pass');"
+        ):
+            break
+        print(f"attempt {attempt}:", await firefox.js(f"return {FIGURES}.innerText;"))
     await firefox.click("finish")
     readiness = await firefox.wait_for(
         "document.querySelector('[data-testid=readiness]').dataset.readiness"

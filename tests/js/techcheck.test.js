@@ -9,6 +9,7 @@ import {
   browserName,
   browserSupport,
   buildReport,
+  candidateCount,
   connectionVerdict,
   gradeFigure,
   icePath,
@@ -197,4 +198,24 @@ test("the echo step ends on the connection's own verdict", () => {
   assert.equal(connectionVerdict("closed", "closed"), "failed");
   assert.equal(connectionVerdict("connecting", "failed"), "failed"); // ICE gave up first
   assert.equal(connectionVerdict("disconnected", "disconnected"), null); // may come back
+});
+
+test("a connection with nothing left to try has failed, even while the browser says checking", () => {
+  const checking = (ice) => connectionVerdict("connecting", "checking", ice);
+  assert.equal(checking({ remoteCandidates: 0, pairStates: [] }), "failed"); // the answer had none
+  assert.equal(checking({ remoteCandidates: 2, pairStates: [] }), null); // pairs not formed yet
+  assert.equal(checking({ remoteCandidates: 2, pairStates: ["failed", "in-progress"] }), null);
+  assert.equal(checking({ remoteCandidates: 2, pairStates: ["failed", "failed"] }), "failed");
+  assert.equal(connectionVerdict("connected", "checking", { remoteCandidates: 0 }), "connected");
+  // Relay only and the TURN server refused us: our side has nothing to offer.
+  assert.equal(checking({ remoteCandidates: 1, localCandidates: 0, gatheringComplete: true }), "failed");
+  assert.equal(checking({ remoteCandidates: 1, localCandidates: 0, gatheringComplete: false }), null);
+  assert.equal(checking(undefined), null);
+});
+
+test("candidates are counted in an SDP", () => {
+  const sdp = "v=0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host\r\na=candidate:2 1 udp 1 127.0.0.1 5001 typ host\r\na=end-of-candidates\r\n";
+  assert.equal(candidateCount(sdp), 2);
+  assert.equal(candidateCount("v=0\r\na=end-of-candidates\r\n"), 0);
+  assert.equal(candidateCount(undefined), 0);
 });

@@ -11,6 +11,7 @@ import {
   browserName,
   browserSupport,
   buildReport,
+  candidateCount,
   connectionVerdict,
   gradeFigure,
   mediaProblem,
@@ -30,9 +31,10 @@ const thresholds = JSON.parse(root.dataset.thresholds || "{}");
 
 const MEASURE_MS = 5000; // long enough for bitrate estimates to settle on a real network
 const GATHER_MS = 5000; // the echo peer takes no trickled candidates: wait for them all
-// Only a backstop for a browser that never reports failure: the step ends on the
-// connection's own "failed" (Firefox gives up after ~5 s, Chromium after ~30 s).
+// Only a backstop: the step ends on the connection's own verdict (connectionVerdict), which
+// Firefox gives within ~5 s and Chromium's candidate pairs give once their checks fail.
 const CONNECT_BACKSTOP_MS = 60000;
+const PAIR_POLL_MS = 500;
 
 const state = {
   outcomes: {},
@@ -229,7 +231,7 @@ async function startNetwork() {
   delete $("network-status").dataset.busy;
   state.attempts = 0;
   await pc.setRemoteDescription(ack.answer);
-  if (await connected(pc)) {
+  if (await connected(pc, candidateCount(ack.answer.sdp))) {
     await measure(pc);
   } else if (state.pc === pc) {
     setStep("network", Outcome.FAIL, "network-fail");
@@ -252,19 +254,30 @@ function gathered(pc) {
   });
 }
 
-function connected(pc) {
+function connected(pc, remoteCandidates) {
   return new Promise((resolve) => {
-    const check = () => {
-      const verdict = connectionVerdict(pc.connectionState, pc.iceConnectionState);
+    let done = false;
+    const check = async () => {
+      const stats = [...(await pc.getStats().catch(() => new Map())).values()];
+      const verdict = connectionVerdict(pc.connectionState, pc.iceConnectionState, {
+        remoteCandidates,
+        localCandidates: candidateCount(pc.localDescription?.sdp), // includes late ones
+        gatheringComplete: pc.iceGatheringState === "complete",
+        pairStates: stats.filter((entry) => entry.type === "candidate-pair").map((entry) => entry.state),
+      });
       if (verdict) finish(verdict === "connected");
     };
     const finish = (ok) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      clearInterval(poll);
       pc.removeEventListener("connectionstatechange", check);
       pc.removeEventListener("iceconnectionstatechange", check);
       resolve(ok);
     };
     const timer = setTimeout(() => finish(false), CONNECT_BACKSTOP_MS);
+    const poll = setInterval(check, PAIR_POLL_MS); // pair states change without an event
     pc.addEventListener("connectionstatechange", check);
     pc.addEventListener("iceconnectionstatechange", check);
     check();

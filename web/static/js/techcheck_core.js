@@ -253,9 +253,23 @@ export function soundVerdict({ sinkError, playError, mediaError, ended }) {
   return ended ? null : fail("speakers-broken");
 }
 
-/** "connected", "failed" or null (still trying), from the connection's own states. */
-export function connectionVerdict(connectionState, iceConnectionState) {
+/**
+ * "connected", "failed" or null (still trying), from the connection's own states and, for
+ * browsers that report "failed" late or never (Chromium with nothing to try stays
+ * "checking"), from its ICE agent: nothing to try on one side (the echo peer's answer named
+ * no candidate, or our gathering completed without one, e.g. a TURN server that refused
+ * us under a relay-only policy), or every candidate pair formed has failed.
+ */
+export function connectionVerdict(connectionState, iceConnectionState, ice = {}) {
   if (connectionState === "connected") return "connected";
   if (["failed", "closed"].includes(connectionState) || iceConnectionState === "failed") return "failed";
+  const { remoteCandidates, localCandidates, gatheringComplete, pairStates } = ice;
+  if (remoteCandidates === 0 || (gatheringComplete && localCandidates === 0)) return "failed";
+  if (pairStates?.length && pairStates.every((state) => state === "failed")) return "failed";
   return null;
+}
+
+/** How many ICE candidates an SDP carries (the echo peer's answer has all of its own). */
+export function candidateCount(sdp) {
+  return (String(sdp ?? "").match(/^a=candidate:/gm) ?? []).length;
 }

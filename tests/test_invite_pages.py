@@ -9,7 +9,7 @@ from rooms.tokens import new_token
 from server.keys import STORE
 from tests.helpers import make_pair
 
-CLIENT_PAGES = ["", "/room", "/board", "/check"]
+CLIENT_PAGES = ["", "/room", "/rehearsal", "/board", "/check"]
 
 
 @pytest.mark.parametrize("page", CLIENT_PAGES)

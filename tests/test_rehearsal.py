@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
 
+from rooms.accounts import SESSION_COOKIE
 from rooms.errors import InvalidInput
 from rooms.rehearsal import RehearsalStep, parse_report
 from server.keys import STORE
@@ -87,3 +88,35 @@ async def test_the_coach_cannot_log_a_rehearsal_for_the_client(
     ack = await coach.call(TechCheckEvent.REHEARSAL_SAVE, {"id": "reh-abcdef", "offered": ALL})
     assert (ack["ok"], ack["error"]) == (False, "forbidden")
     assert await server.app[STORE].rehearsals_of(pair.engagement_id) == []
+
+
+async def test_the_pages_offer_the_rehearsal_and_say_the_practice_call_needs_the_coach(
+    client: TestClient,
+) -> None:
+    pair = await make_pair(client.app, client="Kari", language="nb")
+    home = await (await client.get(f"/i/{pair.invite}")).text()
+    assert f'href="/i/{pair.invite}/rehearsal" data-testid="open-rehearsal"' in home
+    page = await (await client.get(f"/i/{pair.invite}/rehearsal")).text()
+    assert 'data-rehearsal="1"' in page and 'data-testid="rehearsal"' in page
+    assert "Øv i videorommet" in page  # the client's language
+    assert 'data-testid="practice-notice"' not in page
+    practice = await (await client.get(f"/i/{pair.invite}/room?practice=1")).text()
+    assert "Coachen din må også være her" in practice
+    assert f'href="/i/{pair.invite}/rehearsal"' in practice
+    plain = await (await client.get(f"/i/{pair.invite}/room")).text()
+    assert 'data-testid="practice-notice"' not in plain and 'data-rehearsal=""' in plain
+
+
+async def test_the_coach_sees_the_most_complete_rehearsal(client: TestClient) -> None:
+    pair = await make_pair(client.app, client="Kari")
+    client.session.cookie_jar.update_cookies({SESSION_COOKIE: pair.coach_cookie})
+    before = await (await client.get(f"/engagements/{pair.engagement_id}")).text()
+    assert 'data-testid="rehearsal-none"' in before
+    store, day = client.app[STORE], 1_764_590_400.0  # 1 December 2025, 12:00 UTC
+    full = parse_report({"id": "reh-full01", "offered": ALL, "done": ALL})
+    await store.record_rehearsal(pair.engagement_id, full, day)
+    half = parse_report({"id": "reh-half01", "offered": ALL, "done": ["mute"]})
+    await store.record_rehearsal(pair.engagement_id, half, day + 86_400)  # later, partial
+    after = await (await client.get(f"/engagements/{pair.engagement_id}")).text()
+    assert "Kari rehearsed the room on December 1, 2025." in after
+    assert 'data-complete="true"' in after and "They tried every step." in after

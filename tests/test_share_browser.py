@@ -1,6 +1,6 @@
 """Screen share failures in the room (issue 19, acceptance 3), in Chromium and Firefox ESR:
 a real failure is explained in plain words, a cancel says nothing, and the button is gone
-where the browser cannot share at all.
+where the browser cannot share at all; an empty speaker list says so and is disabled.
 
 `getDisplayMedia` is replaced in the page before the click (headless browsers have no
 screen, and no test can press "Cancel" in a real picker); every change of the error box is
@@ -101,3 +101,10 @@ async def test_firefox_share_cancel_is_silent_and_a_failure_is_explained(
     )
     assert shown.startswith(MISSING), shown
     assert await firefox.js("return window.errorCodes;") == ["share-missing"]
+
+    # This Firefox has no sound output at all: the room's speaker list says so, disabled.
+    speakers = await firefox.js(
+        "const select = document.querySelector('[data-testid=speaker-select]');"
+        "return [select.disabled, select.textContent];"
+    )
+    assert speakers == [True, "No speakers found: sound will play on the default output"]

@@ -28,10 +28,11 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
 const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 if (zone && /^[A-Za-z0-9_+\-/]{1,64}$/.test(zone)) {
   const current = document.cookie.split("; ").find((c) => c.startsWith("tandem_tz="));
-  const sent = current ? decodeURIComponent(current.slice("tandem_tz=".length)) : "";
+  const sent = current ? current.slice("tandem_tz=".length) : "";
   if (sent !== zone) {
     const secure = location.protocol === "https:" ? "; Secure" : "";
-    document.cookie = `tandem_tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; SameSite=Lax${secure}`;
+    // The zone names checked above are valid cookie characters as they are ("/" included).
+    document.cookie = `tandem_tz=${zone}; path=/; max-age=31536000; SameSite=Lax${secure}`;
     if (document.querySelector("[data-zoned]") && !sessionStorage.getItem("tandem-zone-reload")) {
       sessionStorage.setItem("tandem-zone-reload", "1");
       location.reload();

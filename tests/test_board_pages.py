@@ -57,7 +57,14 @@ async def test_client_pages_and_exports_hold_no_private_notes(client: TestClient
         body = await response.text()
         assert SECRET not in body and "private-1" not in body, path
     client_json = json.loads(await (await client.get(f"/i/{pair.invite}/board/export.json")).text())
-    assert set(client_json) == {"engagement", "version", "language", "board", "agreement_document"}
+    assert set(client_json) == {
+        "engagement",
+        "version",
+        "language",
+        "board",
+        "agreement_document",
+        "sessions",  # the sessions and their recaps (shared board changes only)
+    }
     assert client_json["board"]["goals"][0]["title"] == SCRIPT
     # the client's room page (with the board panel beside the video) carries none either
     room = await client.get(f"/i/{pair.invite}/room")

@@ -5,6 +5,7 @@ only the coach of that engagement sees (issue 13, acceptance 1, 2 and 5)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import icalendar
@@ -13,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from rooms.calls import CallKind
 from rooms.models import Role
 from rooms.sessions import MediaPath, QualityLevel
-from server.keys import SESSIONS, STORE
+from server.keys import BOARDS, SESSIONS, STORE
 from tests.helpers import FakeClock, Pair, make_pair, post_form
 from tests.test_board_pages import cookies
 from tests.test_techcheck import report_for
@@ -169,3 +170,34 @@ async def test_connection_history_is_the_coachs_and_only_for_that_engagement(
     assert "call-row" not in own and "techcheck-entry" not in own
     ics = await client.get(f"/engagements/{pair.engagement_id}/sessions.ics")
     assert ics.status == 404
+
+
+async def test_exports_carry_the_sessions_and_recaps_and_no_private_note(
+    client: TestClient, clock: FakeClock
+) -> None:
+    pair = await make_pair(client.app)
+    store, sessions = client.app[STORE], client.app[SESSIONS]
+    engagement = await store.engagement(pair.engagement_id)
+    assert engagement is not None
+    boards = client.app[BOARDS]
+    await store.open_call(engagement.id, CallKind.REAL, clock.now)
+    clock.advance(60)
+    await boards.apply(
+        engagement,
+        Role.COACH,
+        "op-goal-77",
+        {"type": "add", "collection": "goals", "id": "goal-77", "fields": {"title": "Lage CV"}},
+    )
+    await boards.put_private_note(engagement, Role.COACH, "private-77", "PRIVATE-77 secret")
+    clock.advance(20 * 60)
+    call = await store.close_call(engagement.id, clock.now)
+    assert call is not None
+    await sessions.call_closed(engagement, call)
+    data = json.loads(await (await client.get(f"/i/{pair.invite}/board/export.json")).text())
+    [exported] = data["sessions"]
+    assert exported["status"] == "held" and exported["together_minutes"] == 21
+    assert [c["kind"] for c in exported["recap"]["changes"]] == ["goal-added"]
+    markdown = await (await client.get(f"/i/{pair.invite}/board/export.md")).text()
+    assert "## Sessions" in markdown and "goal-added: Lage CV" in markdown
+    for body in (json.dumps(data), markdown):
+        assert "PRIVATE-77" not in body

@@ -14,6 +14,8 @@ from rooms.agreement import AgreementStatus, AgreementVersion
 from rooms.board.records import BoardRecord, PrivateNote
 from rooms.models import Engagement
 from rooms.readable import moment
+from rooms.sessions import export as session_export
+from rooms.sessions.records import SessionRecord
 
 SECTION_TITLES = (("checkin", "Mid-program check-in"), ("review", "Final review"))
 LONG_AGREEMENT_FIELDS = ("program_goals", "coach_expectations", "client_expectations")
@@ -46,6 +48,7 @@ def to_json(
     history: list[BoardRecord] | None = None,
     agreement: AgreementStatus | None = None,
     language: str = "en",
+    sessions: list[SessionRecord] | None = None,
 ) -> str:
     """`language` is the reader's, as in the Markdown export: JSON keys stay field names."""
     document: dict[str, Any] = {
@@ -59,6 +62,8 @@ def to_json(
             "accepted": agreement.accepted.to_wire() if agreement.accepted else None,
             "pending": agreement.pending.to_wire() if agreement.pending else None,
         }
+    if sessions is not None:
+        document["sessions"] = session_export.to_wire(sessions)
     if private is not None:
         document["private_notes"] = [note.to_wire() for note in private]
     if history is not None:
@@ -85,6 +90,7 @@ def to_markdown(
     history: list[BoardRecord] | None = None,
     agreement: AgreementStatus | None = None,
     language: str = "en",
+    sessions: list[SessionRecord] | None = None,
 ) -> str:
     fields = board["agreement"]
     lines = [f"# Goal board: {engagement.client_name}", "", f"Version {version}", ""]
@@ -119,6 +125,8 @@ def to_markdown(
             lines += [f"- {_line(goal['title'])}:", _quote(goal[f"{key}_fulfilment"])]
         lines += ["- celebration:", _quote(board[key]["celebration"])]
         lines += ["- action plan:", _quote(board[key]["action_plan"])]
+    if sessions is not None:
+        lines += session_export.to_markdown(sessions, language)
     if private is not None:
         lines += ["", "## Private notes (coach only)", ""]
         for private_note in private:

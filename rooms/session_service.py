@@ -193,9 +193,26 @@ class Sessions:
 
     async def call_closed(self, engagement: Engagement, call: CallRecord) -> SessionRecord | None:
         """Attaches a closed real call to its sitting's session and works out whether
-        that session is now held; builds its recap when it is."""
+        that session is now held; builds its recap when it is. Earlier closed calls that
+        no hook attached (a process that stopped between closing and attaching, a store
+        that was briefly down) are attached first, in order, so none is lost."""
         if call.kind is not CallKind.REAL or call.ended_at is None:
             return None
+        attached = {c for s in await self._store.sessions_of(engagement.id) for c in s.calls}
+        earlier = [
+            c
+            for c in await self._store.calls_of(engagement.id)
+            if c.kind is CallKind.REAL
+            and c.ended_at is not None
+            and c.id not in attached
+            and c.id != call.id
+            and (c.started_at, c.id) < (call.started_at, call.id)
+        ]
+        for missed in earlier:
+            await self._attach(engagement, missed)
+        return await self._attach(engagement, call)
+
+    async def _attach(self, engagement: Engagement, call: CallRecord) -> SessionRecord | None:
         for _ in range(MAX_ATTEMPTS):
             sessions = await self._store.sessions_of(engagement.id)
             if any(call.id in s.calls for s in sessions):

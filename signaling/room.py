@@ -14,7 +14,7 @@ from typing import Any
 
 import socketio
 
-from rooms.calls import CallKind
+from rooms.calls import CallKind, CallRecord
 from rooms.clock import Clock
 from rooms.errors import NotSeated, TandemError, Throttled
 from rooms.models import Role
@@ -247,10 +247,22 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         engagement_id = identity.engagement.id
         call = await self._store.close_call(engagement_id, self._clock())
         if call is not None:
-            await self._sessions.call_closed(identity.engagement, call)
+            await self._count_call(identity, call)
         await self._broadcast_presence(identity)
         if not await self._store.seats(engagement_id):
             self._negotiations.pop(engagement_id, None)
+
+    async def _count_call(self, identity: Identity, call: CallRecord) -> None:
+        """The call is logged either way; a session the store could not update now is
+        caught up when the engagement's next call closes (Sessions.call_closed)."""
+        try:
+            await self._sessions.call_closed(identity.engagement, call)
+        except TandemError as error:
+            logger.warning(
+                "session not updated after a call: %s",
+                error.code,
+                extra={"room": identity.engagement.id},
+            )
 
     def _cancel_grace(self, engagement_id: str, role: Role) -> None:
         task = self._grace.pop((engagement_id, role), None)

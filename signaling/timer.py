@@ -18,7 +18,7 @@ from typing import Any
 import socketio
 
 from rooms.clock import Clock
-from rooms.errors import InvalidInput, NotSeated, Throttled
+from rooms.errors import InvalidInput, NotSeated, TandemError, Throttled
 from rooms.models import Engagement
 from rooms.ratelimit import TokenBucket
 from rooms.session_service import Sessions
@@ -154,9 +154,12 @@ class TimerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         leave finds no open call and changes nothing (CallStore.close_call)."""
         if state.ended_at is not None:
             call = await self._calls.close_call(engagement.id, state.ended_at)
-            if call is not None:
-                await self._sessions.call_closed(engagement, call)
-            await self._sessions.timer_ended(engagement, state.ended_at)
+            try:  # the timer has ended either way; the next call close catches up
+                if call is not None:
+                    await self._sessions.call_closed(engagement, call)
+                await self._sessions.timer_ended(engagement, state.ended_at)
+            except TandemError as error:
+                logger.warning("session not updated: %s", error.code, extra={"room": engagement.id})
 
     def _member(self, sid: str) -> TimerMember:
         member = self._members.get(sid)

@@ -279,3 +279,28 @@ async def test_erase_removes_every_session_and_call(
     await sessions.erase(engagement.id)
     assert await store.sessions_of(engagement.id) == []
     assert await store.calls_of(engagement.id) == []
+
+
+async def test_a_call_no_hook_attached_is_counted_when_the_next_one_closes(
+    store: Store, sessions: Sessions, engagement: Engagement
+) -> None:
+    """A process that stopped between logging a call and attaching it loses nothing."""
+    planned = await sessions.plan(engagement, plan(at(9)))
+    await store.open_call(engagement.id, CallKind.REAL, at(9))
+    assert await store.close_call(engagement.id, at(9, 30)) is not None  # no hook ran
+    await call(store, sessions, engagement, at(9, 35), at(9, 40))
+    attached = await sessions.get(engagement, planned.id)
+    assert (len(attached.calls), attached.status) == (2, SessionStatus.HELD)
+    assert attached.together_seconds == 35 * MINUTE
+
+
+async def test_the_coach_time_zone_is_kept_with_the_account(store: Store) -> None:
+    coach = await store.create_coach(
+        email="z@example.org", display_name="Z", password_hash="h", now=1.0
+    )
+    assert coach.time_zone == ""
+    await store.set_coach_time_zone(coach.id, "Europe/Amsterdam")
+    found = await store.coach_by_id(coach.id)
+    assert found is not None and found.time_zone == "Europe/Amsterdam"
+    await store.set_coach_time_zone("no-such-coach", "UTC")
+    assert await store.coach_by_id("no-such-coach") is None

@@ -201,3 +201,27 @@ async def test_exports_carry_the_sessions_and_recaps_and_no_private_note(
     assert "## Sessions" in markdown and "goal-added: Lage CV" in markdown
     for body in (json.dumps(data), markdown):
         assert "PRIVATE-77" not in body
+
+
+async def test_the_coach_reads_times_in_the_zone_they_choose(
+    client: TestClient, clock: FakeClock
+) -> None:
+    pair = await make_pair(client.app)
+    client.session.cookie_jar.update_cookies(cookies(pair))
+    await plan_series(client, pair, "2027-01-19", months="1")  # 10:00 in Oslo (the default)
+    page = f"/engagements/{pair.engagement_id}"
+    before = await (await client.get(page)).text()
+    assert "Tuesday, January 19 at 10:00" in before
+    status, _ = await post_form(
+        client,
+        page,
+        "/account/time-zone",
+        {"time_zone": "Europe/London", "engagement": pair.engagement_id},
+    )
+    assert status == 303
+    after = await (await client.get(page)).text()
+    assert "Tuesday, January 19 at 9:00" in after and 'value="Europe/London" selected' in after
+    status, body = await post_form(client, page, "/account/time-zone", {"time_zone": "Mars/Base"})
+    assert status == 400 and "Europe/Oslo" in body
+    coach = await client.app[STORE].coach_by_email("coach@example.org")
+    assert coach is not None and coach.time_zone == "Europe/London"

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from rooms.models import Engagement, Role
-from rooms.sessions import Counts, SessionRecord, SessionStatus
+from rooms.sessions import Counts, SessionRecord
 from server.keys import SESSIONS, STORE
 from web.dates import Moment, moment
 from web.render import language_of
@@ -113,7 +113,3 @@ async def coach_sessions(
 
 async def techcheck_done(request: web.Request, engagement: Engagement) -> bool:
     return await request.app[STORE].latest_techcheck(engagement.id, Role.CLIENT) is not None
-
-
-def held_before(rows: list[SessionRow]) -> bool:
-    return any(r.record.status is SessionStatus.HELD for r in rows)

@@ -3,6 +3,7 @@ counts, series, moves and calendar files. Time is a FakeClock; nothing waits."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import zoneinfo
 from collections.abc import AsyncIterator
@@ -28,8 +29,13 @@ MINUTE = 60.0
 
 
 @pytest.fixture(params=BACKENDS)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(backend_url(request, request.param, tmp_path))
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request, request.param, tmp_path)
+
+
+@pytest.fixture
+async def store(url: str) -> AsyncIterator[Store]:
+    opened = await open_store(url)
     yield opened
     await opened.close()
 
@@ -304,3 +310,23 @@ async def test_the_coach_time_zone_is_kept_with_the_account(store: Store) -> Non
     assert found is not None and found.time_zone == "Europe/Amsterdam"
     await store.set_coach_time_zone("no-such-coach", "UTC")
     assert await store.coach_by_id("no-such-coach") is None
+
+
+async def test_two_processes_closing_the_same_call_count_it_once(
+    store: Store, url: str, sessions: Sessions, engagement: Engagement, clock: FakeClock
+) -> None:
+    planned = await sessions.plan(engagement, plan(at(9)))
+    other = await open_store(url)
+    try:
+        elsewhere = Sessions(other, clock, sessions.policy)
+        await store.open_call(engagement.id, CallKind.REAL, at(9))
+        closed = await store.close_call(engagement.id, at(9, 20))
+        assert closed is not None
+        await asyncio.gather(
+            *(s.call_closed(engagement, closed) for s in (sessions, elsewhere, sessions, elsewhere))
+        )
+    finally:
+        await other.close()
+    found = await sessions.get(engagement, planned.id)
+    assert (found.calls, found.together_seconds) == ((closed.id,), 20 * MINUTE)
+    assert len(await store.sessions_of(engagement.id)) == 1

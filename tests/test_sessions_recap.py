@@ -16,9 +16,9 @@ from rooms.timer import TimerCommand
 from rooms.timer.commands import Action
 from rooms.timer_service import Timers
 from tests.helpers import FakeClock
-from tests.test_sessions import MINUTE, at, clock, engagement, plan, sessions, store
+from tests.test_sessions import MINUTE, at, clock, engagement, plan, sessions, store, url
 
-__all__ = ["clock", "engagement", "sessions", "store"]  # fixtures shared with test_sessions
+__all__ = ["clock", "engagement", "sessions", "store", "url"]  # fixtures shared with test_sessions
 
 SECRET = "PRIVATE-7f3 the client must never read this"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rooms import passwords, validation
 from rooms.clock import Clock
-from rooms.errors import Forbidden, InvalidInput
+from rooms.errors import Forbidden, InvalidInput, NotFound
 from rooms.models import Coach, LoginSession, SetupLink
 from rooms.store import Store
 from rooms.throttle import LOGIN_PER_ACCOUNT_AND_ADDRESS, LOGIN_PER_ADDRESS, FailureThrottle
@@ -63,6 +63,15 @@ class Accounts:
             password_hash=passwords.hash_password(account.password),
             now=self._clock(),
         )
+
+    async def reset_password(self, email: str, password: str) -> Coach:
+        """A new password (as strong as at sign-up), and every login session ends."""
+        coach = await self._store.coach_by_email(validation.email(email))
+        if coach is None:
+            raise NotFound("No coach with the e-mail address %(email)s.", params={"email": email})
+        passwords.check_strength(password)
+        await self._store.set_password_hash(coach.id, passwords.hash_password(password))
+        return coach
 
     async def issue_setup_link(self, email: str | None = None) -> str:
         token = new_token()

@@ -1,4 +1,4 @@
-"""The `tandem` command: serve, and the admin tasks scripts need (coaches, engagements).
+"""The `tandem` command: serve, and the admin tasks a self-hoster needs (server/admin.py).
 
 Admin commands open the same store the server uses; SQLite's WAL lets them run while a
 server is up.
@@ -14,21 +14,18 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import uvloop
 from aiohttp import web
 
-from rooms import validation
-from rooms.accounts import AccountPolicy, Accounts, NewAccount
+from rooms.accounts import AccountPolicy, Accounts
 from rooms.clock import wall_clock
-from rooms.engagements import EngagementDraft, Engagements
 from rooms.errors import TandemError
 from rooms.store import Store, open_store, store_url
-from server import logs
-from server.app import create_app
+from server import admin, logs
 from server.config import ConfigError, Settings, markdown_table
 
 logger = logging.getLogger(__name__)
@@ -36,9 +33,16 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class Parser(argparse.ArgumentParser):
+    """Wrong input answers with one plain line (and exit code 2), not a usage screen."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tandem", description="Tandem coaching session hub")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="tandem", description="Tandem coaching session hub")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", help="address to listen on (TANDEM_HOST)")
@@ -46,30 +50,87 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", help="folder for the SQLite store (TANDEM_DATA_DIR)")
     serve.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
 
-    coach = commands.add_parser("coach", help="manage coach accounts").add_subparsers(
-        dest="action", required=True
-    )
-    coach_add = coach.add_parser("add", help="create a coach, or print a setup link for one")
-    coach_add.add_argument("email")
-    coach_add.add_argument("--name", help="display name (default: the e-mail's local part)")
-    coach_add.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
-
-    engagement = commands.add_parser("engagement", help="manage engagements").add_subparsers(
-        dest="action", required=True
-    )
-    engagement_add = engagement.add_parser("add", help="create an engagement")
-    engagement_add.add_argument("--coach", required=True, help="the coach's e-mail address")
-    engagement_add.add_argument("--client", required=True, help="the client's name")
-    engagement_add.add_argument("--lang", default="en", choices=("nb", "sv", "nl", "en"))
-    engagement_add.add_argument("--months", default="6", choices=("3", "6", "12"))
-    engagement_add.add_argument("--session-minutes", default="60")
-    engagement_add.add_argument("--cadence", default="biweekly")
+    _coach_commands(commands.add_parser("coach", help="manage coach accounts"))
+    _engagement_commands(commands.add_parser("engagement", help="manage engagements"))
 
     config = commands.add_parser("config", help="print the settings")
     config.add_argument("--markdown", action="store_true", help="as the README's table")
     return parser
+
+
+def _coach_commands(coach: argparse.ArgumentParser) -> None:
+    actions = coach.add_subparsers(dest="action", required=True, parser_class=Parser)
+    add = actions.add_parser("add", help="create a coach, or print a setup link for one")
+    add.add_argument("email")
+    add.add_argument("--name", help="display name (default: the e-mail's local part)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    actions.add_parser("list", help="list every coach with their number of engagements")
+    reset = actions.add_parser("reset-password", help="set a new password (read from stdin)")
+    reset.add_argument("email")
+    remove = actions.add_parser("remove", help="remove a coach account")
+    remove.add_argument("email")
+    heirs = remove.add_mutually_exclusive_group()
+    heirs.add_argument("--hand-to", metavar="EMAIL", help="give their engagements to this coach")
+    heirs.add_argument(
+        "--erase-engagements", action="store_true", help="erase their engagements first"
+    )
+    remove.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+
+
+def _engagement_commands(engagement: argparse.ArgumentParser) -> None:
+    actions = engagement.add_subparsers(dest="action", required=True, parser_class=Parser)
+    add = actions.add_parser("add", help="create an engagement")
+    add.add_argument("--coach", required=True, help="the coach's e-mail address")
+    add.add_argument("--client", required=True, help="the client's name")
+    add.add_argument("--lang", default="en", choices=("nb", "sv", "nl", "en"))
+    add.add_argument("--months", default="6", choices=("3", "6", "12"))
+    add.add_argument("--session-minutes", default="60")
+    add.add_argument("--cadence", default="biweekly")
+    listing = actions.add_parser("list", help="list engagements (every coach's, or one's)")
+    listing.add_argument("--coach", help="only this coach's (e-mail address)")
+    for name, text in (
+        ("show", "show one engagement"),
+        ("rotate", "replace the invite link (the old one stops working)"),
+        ("revoke", "revoke the invite link"),
+        ("close", "close the program: read-only, erased after the retention period"),
+        ("erase", "erase everything of the engagement now"),
+        ("export", "print or write the engagement's export"),
+    ):
+        command = actions.add_parser(name, help=text)
+        command.add_argument("id", help="the engagement's id (see `tandem engagement list`)")
+        if name == "erase":
+            command.add_argument("--yes", action="store_true", help="confirm: cannot be undone")
+        if name == "export":
+            command.add_argument("--format", choices=("md", "json"), default="md")
+            command.add_argument(
+                "--as",
+                dest="as_role",
+                choices=("client", "coach"),
+                default="client",
+                help="whose export: the client's (shared board) or the coach's (with private "
+                "notes and history)",
+            )
+            command.add_argument("--output", help="write to this file instead of stdout")
+
+
+ADMIN: dict[
+    tuple[str, str], Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]]
+] = {
+    ("coach", "add"): admin.coach_add,
+    ("coach", "list"): admin.coach_list,
+    ("coach", "reset-password"): admin.coach_reset_password,
+    ("coach", "remove"): admin.coach_remove,
+    ("engagement", "add"): admin.engagement_add,
+    ("engagement", "list"): admin.engagement_list,
+    ("engagement", "show"): admin.engagement_show,
+    ("engagement", "rotate"): admin.engagement_rotate,
+    ("engagement", "revoke"): admin.engagement_revoke,
+    ("engagement", "close"): admin.engagement_close,
+    ("engagement", "erase"): admin.engagement_erase,
+    ("engagement", "export"): admin.engagement_export,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,10 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             run(serve(settings))
-        elif args.command == "coach":
-            run(add_coach(settings, args.email, args.name, args.password_stdin))
         else:
-            run(add_engagement(settings, args))
+            run(ADMIN[(args.command, args.action)](settings, args))
     except TandemError as error:
         print(f"tandem: {error.message}", file=sys.stderr)
         return 1
@@ -115,6 +174,10 @@ async def _open(settings: Settings) -> Store:
 
 
 async def serve(settings: Settings) -> None:
+    # Imported here: the admin commands never build the app, and aiortc and Socket.IO
+    # take most of a second to import on a small machine.
+    from server.app import create_app
+
     runner = web.AppRunner(create_app(settings), access_log_class=logs.AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
@@ -155,46 +218,3 @@ def listen_error(host: str, port: int, error: OSError) -> str:
     if error.errno == errno.EACCES:
         return f"not allowed to listen on port {port}; choose a port above 1023 with --port."
     return f"cannot listen on {host}:{port}: {error.strerror or error}."
-
-
-async def add_coach(settings: Settings, email: str, name: str | None, from_stdin: bool) -> None:
-    store = await _open(settings)
-    try:
-        accounts = Accounts(store, wall_clock, AccountPolicy())
-        if from_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-            display = name or email.split("@")[0]
-            data: dict[str, object] = {
-                "email": email,
-                "display_name": display,
-                "password": password,
-            }
-            coach = await accounts.register(NewAccount.parse(data))
-            print(f"Coach {coach.email} created.")
-        else:
-            token = await accounts.issue_setup_link(validation.email(email))
-            print(f"Setup link for {email}: {settings.base_url}/setup/{token}")
-    finally:
-        await store.close()
-
-
-async def add_engagement(settings: Settings, args: argparse.Namespace) -> None:
-    store = await _open(settings)
-    try:
-        coach = await store.coach_by_email(args.coach.lower())
-        if coach is None:
-            raise TandemError(f"No coach with the e-mail address {args.coach}.")
-        draft = EngagementDraft.parse(
-            {
-                "client_name": args.client,
-                "language": args.lang,
-                "program_months": args.months,
-                "session_minutes": args.session_minutes,
-                "cadence": args.cadence,
-            }
-        )
-        engagement = await Engagements(store, wall_clock).create(coach.id, draft)
-        print(f"Coach's room:  {settings.base_url}/engagements/{engagement.id}")
-        print(f"Client invite: {settings.base_url}/i/{engagement.invite_token}")
-    finally:
-        await store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import socket
@@ -10,6 +11,14 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
+
+from rooms.accounts import AccountPolicy, Accounts
+from rooms.agreement import AgreementVersion
+from rooms.board.records import PrivateNote
+from rooms.clock import wall_clock
+from rooms.models import Role
+from rooms.store import open_store
 
 PYTHON = sys.executable
 
@@ -19,11 +28,11 @@ def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
     return {**env, "TANDEM_DATA_DIR": str(data_dir), **extra}
 
 
-async def run(args: list[str], env: dict[str, str], stdin: bytes = b"") -> tuple[int, str, str]:
+async def run(
+    args: list[str], env: dict[str, str], stdin: bytes = b"", command: list[str] | None = None
+) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        PYTHON,
-        "-m",
-        "server",
+        *(command or [PYTHON, "-m", "server"]),
         *args,
         env=env,
         stdin=asyncio.subprocess.PIPE,
@@ -145,3 +154,158 @@ async def test_serve_on_a_taken_port_says_so_in_one_line_and_exits(tmp_path: Pat
     assert len(lines) == 1, lines
     assert str(port) in lines[0] and "already in use" in lines[0]
     assert out.decode() == ""
+
+
+# --- admin commands (issue 14, acceptance 4): the INSTALLED entry point -------------------
+
+TANDEM = str(Path(sys.executable).with_name("tandem"))
+
+
+async def tandem(args: list[str], env: dict[str, str], stdin: bytes = b"") -> tuple[int, str, str]:
+    return await run(args, env, stdin, command=[TANDEM])
+
+
+def one_plain_line(err: str) -> bool:
+    return len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+async def seeded(env: dict[str, str], email: str = "ada@example.org", client: str = "Kari") -> str:
+    await tandem(["coach", "add", email, "--password-stdin"], env, b"a long enough password\n")
+    code, out, err = await tandem(
+        ["engagement", "add", "--coach", email, "--client", client, "--lang", "nb"], env
+    )
+    assert code == 0, err
+    found = re.search(r"/engagements/([0-9a-f]{16})", out)
+    assert found
+    return found.group(1)
+
+
+async def test_engagement_list_show_rotate_revoke(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    first = await seeded(env)
+    second = await seeded(env, "bo@example.org", "Lars")
+    code, out, _ = await tandem(["engagement", "list"], env)
+    assert code == 0 and first in out and second in out and "Lars" in out
+    code, out, _ = await tandem(["engagement", "list", "--coach", "bo@example.org"], env)
+    assert code == 0 and second in out and first not in out
+    code, out, _ = await tandem(["engagement", "show", first], env)
+    assert code == 0
+    assert "Kari (nb)" in out and "ada@example.org" in out and "not yet accepted" in out
+    old = re.search(r"/i/([A-Za-z0-9_-]{43})", out)
+    assert old
+    code, out, _ = await tandem(["engagement", "rotate", first], env)
+    new = re.search(r"/i/([A-Za-z0-9_-]{43})", out)
+    assert code == 0 and new and new.group(1) != old.group(1)
+    code, out, _ = await tandem(["engagement", "revoke", first], env)
+    assert code == 0 and "revoked" in out
+    code, out, _ = await tandem(["engagement", "show", first], env)
+    assert "invite revoked" in out
+
+
+async def test_close_and_export(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    gone = await seeded(env)
+    store = await open_store(f"sqlite:///{tmp_path / 'tandem.sqlite3'}")
+    try:
+        engagement = await store.engagement(gone)
+        assert engagement is not None
+        agreed = AgreementVersion(
+            1, "Avtalen vår", 1.0, 1.0, accepted_at=2.0, accepted_by=Role.CLIENT, accepted_name="K"
+        )
+        await store.agreement_write(gone, None, agreed)
+        await store.private_note_put(gone, PrivateNote("note-1", "Only the coach", 1.0, 1.0))
+    finally:
+        await store.close()
+
+    code, out, _ = await tandem(["engagement", "close", gone], env)
+    assert code == 0 and "closed" in out and "erased automatically" in out
+    code, out, _ = await tandem(["engagement", "show", gone], env)
+    assert "State:       closed" in out
+    code, out, _ = await tandem(["engagement", "export", gone], env)
+    assert code == 0 and "Avtalen vår" in out and "Only the coach" not in out
+    code, out, _ = await tandem(
+        ["engagement", "export", gone, "--as", "coach", "--format", "json"], env
+    )
+    assert code == 0 and json.loads(out)["private_notes"][0]["text"] == "Only the coach"
+    target = tmp_path / "export.md"
+    code, out, _ = await tandem(["engagement", "export", gone, "--output", str(target)], env)
+    assert code == 0 and "Avtalen vår" in target.read_text() and str(target) in out
+
+
+async def test_erase_needs_yes_and_leaves_the_others(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    gone = await seeded(env)
+    kept = await seeded(env, client="Stays")
+    code, _, err = await tandem(["engagement", "erase", gone], env)
+    assert code == 1 and one_plain_line(err) and "--yes" in err
+    code, out, _ = await tandem(["engagement", "erase", gone, "--yes"], env)
+    assert code == 0 and "erased" in out
+    code, out, _ = await tandem(["engagement", "list"], env)
+    assert gone not in out and kept in out
+    code, _, err = await tandem(["engagement", "show", gone], env)
+    assert code == 1 and one_plain_line(err) and f"No engagement with the id {gone}" in err
+
+
+async def test_coach_list_reset_password_and_remove(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    owned = await seeded(env)
+    await tandem(
+        ["coach", "add", "heir@example.org", "--password-stdin"], env, b"another long one\n"
+    )
+    code, out, _ = await tandem(["coach", "list"], env)
+    assert code == 0 and "ada@example.org" in out and "1 engagement(s)" in out
+
+    code, _, err = await tandem(["coach", "reset-password", "ada@example.org"], env, b"short\n")
+    assert code == 1 and one_plain_line(err) and "at least 10 characters" in err
+    code, out, _ = await tandem(
+        ["coach", "reset-password", "ada@example.org"], env, b"a brand new password\n"
+    )
+    assert code == 0 and "reset" in out
+    store = await open_store(f"sqlite:///{tmp_path / 'tandem.sqlite3'}")
+    try:
+        accounts = Accounts(store, wall_clock, AccountPolicy())
+        token, _ = await accounts.login("ada@example.org", "a brand new password", "127.0.0.1")
+        assert token
+    finally:
+        await store.close()
+
+    code, _, err = await tandem(["coach", "remove", "ada@example.org", "--yes"], env)
+    assert code == 1 and one_plain_line(err) and "--hand-to" in err
+    code, _, err = await tandem(["coach", "remove", "ada@example.org"], env)
+    assert code == 1 and one_plain_line(err) and "--yes" in err
+    code, out, _ = await tandem(
+        ["coach", "remove", "ada@example.org", "--hand-to", "heir@example.org", "--yes"], env
+    )
+    assert code == 0 and "handed to heir@example.org" in out and "removed" in out
+    code, out, _ = await tandem(["engagement", "list", "--coach", "heir@example.org"], env)
+    assert owned in out
+    code, out, _ = await tandem(
+        ["coach", "remove", "heir@example.org", "--erase-engagements", "--yes"], env
+    )
+    assert code == 0 and "1 engagement(s) erased" in out
+    code, out, _ = await tandem(["coach", "list"], env)
+    assert "No coaches yet." in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["engagement", "show", "0123456789abcdef"],
+        ["engagement", "rotate", "nope"],
+        ["engagement", "revoke", "nope"],
+        ["engagement", "close", "nope"],
+        ["engagement", "export", "nope"],
+        ["engagement", "erase", "nope", "--yes"],
+        ["engagement", "list", "--coach", "nobody@example.org"],
+        ["coach", "remove", "nobody@example.org", "--yes"],
+        ["coach", "reset-password", "nobody@example.org"],
+        ["engagement", "show"],
+        ["engagement", "frobnicate"],
+        ["engagement", "export", "x", "--format", "pdf"],
+    ],
+)
+async def test_wrong_input_is_one_plain_line_and_non_zero(tmp_path: Path, args: list[str]) -> None:
+    code, out, err = await tandem(args, env_for(tmp_path), b"a long enough password\n")
+    assert code != 0
+    assert one_plain_line(err), err
+    assert out == ""

@@ -136,6 +136,12 @@ class Boards:
         _coach_only(role)
         return await self._store.board_history(engagement.id, HISTORY_LIMIT)
 
+    async def goal_history(self, engagement: Engagement) -> list[BoardRecord]:
+        """The shared board's changes to goals, for the final review both people read
+        (the rest of the history, like the private notes, stays the coach's)."""
+        records = await self._store.board_history(engagement.id, HISTORY_LIMIT)
+        return [r for r in records if r.op.get("collection") == "goals"]
+
     async def private_notes(self, engagement: Engagement, role: Role) -> list[PrivateNote]:
         _coach_only(role)
         return await self._store.private_notes(engagement.id)

@@ -76,9 +76,9 @@ async def _coach(s: Services, email: str) -> Coach:
     return found
 
 
-def _confirmed(args: argparse.Namespace, what: str) -> None:
+def _confirmed(args: argparse.Namespace) -> None:
     if not args.yes:
-        raise InvalidInput(f"{what} cannot be undone; add --yes to confirm.")
+        raise InvalidInput("This cannot be undone; add --yes to confirm.")
 
 
 # --- coaches ------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ async def coach_reset_password(settings: Settings, args: argparse.Namespace) -> 
 
 
 async def coach_remove(settings: Settings, args: argparse.Namespace) -> None:
-    _confirmed(args, "Removing a coach")
+    _confirmed(args)
     async with services(settings) as s:
         coach = await _coach(s, args.email)
         owned = await s.store.engagements_of(coach.id)
@@ -137,8 +137,9 @@ async def coach_remove(settings: Settings, args: argparse.Namespace) -> None:
             print(f"{len(owned)} engagement(s) erased.")
         elif owned:
             raise InvalidInput(
-                f"{coach.email} still has {len(owned)} engagement(s); "
-                "add --hand-to EMAIL or --erase-engagements."
+                "%(email)s still has %(count)s engagement(s); add --hand-to EMAIL or "
+                "--erase-engagements.",
+                params={"email": coach.email, "count": len(owned)},
             )
         await s.store.delete_coach(coach.id)
         print(f"Coach {coach.email} removed.")
@@ -237,7 +238,7 @@ async def engagement_close(settings: Settings, args: argparse.Namespace) -> None
 
 
 async def engagement_erase(settings: Settings, args: argparse.Namespace) -> None:
-    _confirmed(args, "Erasing an engagement")
+    _confirmed(args)
     async with services(settings) as s:
         e = await _engagement(s, args.id)
         if await s.lifecycle.erase(e, ErasureReason.REQUEST) is None:

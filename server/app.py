@@ -20,6 +20,7 @@ from rooms.board_service import Boards
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
+from rooms.program_service import Program
 from rooms.session_service import Sessions
 from rooms.sessions import HeldPolicy
 from rooms.store import open_store, store_url
@@ -36,6 +37,7 @@ from server.keys import (
     ENGAGEMENTS,
     JINJA,
     LIFECYCLE,
+    PROGRAM,
     SESSIONS,
     SETTINGS,
     SIO,
@@ -113,6 +115,7 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
     app[AGREEMENTS] = Agreements(store, app[BOARDS], app[LIFECYCLE], app[CLOCK])
     held = HeldPolicy(min_together_seconds=settings.session_held_minutes * 60.0)
     app[SESSIONS] = Sessions(store, app[CLOCK], held)
+    app[PROGRAM] = Program(app[AGREEMENTS], app[SESSIONS], app[BOARDS], app[LIFECYCLE], app[CLOCK])
     yield
     await store.close()
 

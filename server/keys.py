@@ -12,6 +12,7 @@ from rooms.board_service import Boards
 from rooms.clock import Clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
+from rooms.program_service import Program
 from rooms.session_service import Sessions
 from rooms.store import Store
 from server.config import Settings
@@ -29,3 +30,4 @@ BOARDS = web.AppKey("boards", Boards)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 AGREEMENTS = web.AppKey("agreements", Agreements)
 SESSIONS = web.AppKey("sessions", Sessions)
+PROGRAM = web.AppKey("program", Program)

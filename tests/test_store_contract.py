@@ -445,6 +445,9 @@ async def _fill(store: Store, item: Engagement, marker: str) -> None:
     await store.board_presence_set(item.id, f"sid-{marker}", Role.CLIENT, "viewing")
     await store.private_note_put(item.id, PrivateNote("note-a", f"{marker} private", 1.0, 1.0))
     await store.record_rehearsal(item.id, report(f"reh-{marker}", RehearsalStep.MUTE), 1.5)
+    recap = {"changes": [{"kind": "goal-added", "text": f"{marker} recap"}]}
+    await store.session_put(session_record(item.id, recap=recap), 0)
+    await store.call_report_add(item.id, 1, Role.CLIENT, MediaPath.RELAY, QualityLevel.GOOD)
     await store.agreement_write(item.id, None, version(1, f"{marker} agreement", 1.0))
     await store.open_call(item.id, CallKind.REAL, 3.0)
     await store.close_call(item.id, 4.0)

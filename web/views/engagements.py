@@ -13,7 +13,7 @@ from rooms.errors import InvalidInput, TandemError
 from rooms.models import Cadence, Engagement, Language, Role
 from rooms.sessions.schedule import SERIES_MONTHS
 from rooms.sessions.schedule import SESSION_LENGTHS as SESSION_LENGTHS_PLANNED
-from server.keys import BOARDS, ENGAGEMENTS, SETTINGS, STORE
+from server.keys import BOARDS, ENGAGEMENTS, PROGRAM, SETTINGS, STORE
 from web.auth import check_form_origin, require_coach
 from web.dates import coach_zone, coach_zone_name, zone_choices
 from web.forms import read_form
@@ -44,7 +44,9 @@ async def dashboard(request: web.Request) -> web.Response:
     tz = coach_zone(request)
     language = language_of(request)
     sessions = {e.id: await overview(request, e, tz, language) for e in engagements}
+    milestones = {e.id: await request.app[PROGRAM].milestones(e) for e in engagements}
     context = {
+        "milestones": milestones,
         "engagements": engagements,
         "sessions": sessions,
         "techchecks": techchecks,

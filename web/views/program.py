@@ -16,7 +16,7 @@ from rooms.errors import Conflict, InvalidInput
 from rooms.lifecycle import ErasureReason
 from rooms.models import Engagement, Role
 from rooms.readable import day, moment
-from server.keys import AGREEMENTS, ENGAGEMENTS, LIFECYCLE, STORE
+from server.keys import AGREEMENTS, ENGAGEMENTS, LIFECYCLE, PROGRAM, STORE
 from web.auth import check_form_origin, require_coach
 from web.forms import read_form
 from web.invites import invited_engagement
@@ -26,14 +26,24 @@ from web.render import language_of, render, translate_error
 async def program_context(
     request: web.Request, engagement: Engagement, role: Role
 ) -> dict[str, Any]:
-    """What every page that shows the program's state needs (board, room, home, detail)."""
+    """What every page that shows the program's state needs (board, room, home, detail):
+    the agreement, the milestones, the goals as agreed beside now, the closing."""
     language = engagement.language.value if role is Role.CLIENT else language_of(request)
-    status = await request.app[AGREEMENTS].status(engagement)
-    closed_at = await request.app[LIFECYCLE].closed_at(engagement)
-    accepted = status.accepted
+    state = await request.app[PROGRAM].state(engagement)
+    accepted = state.agreement.accepted
+    closed_at = state.closed_at
+    wanted = request.query.get("open", "")
     return {
-        "agreement": status,
+        "agreement": state.agreement,
         "agreement_accepted_on": moment(accepted.accepted_at or 0, language) if accepted else "",
+        "program": state,
+        "open_section": wanted if wanted in ("checkin", "review") else state.open_section,
+        "goal_rows": [
+            (row, [(r, day(r.at, language)) for r in row.history]) for row in state.goals
+        ],
+        "first_agreed_on": day(state.first_agreed.accepted_at or 0, language)
+        if state.first_agreed
+        else "",
         "closed_on": moment(closed_at, language) if closed_at is not None else "",
         "erase_on": day(request.app[LIFECYCLE].erase_after(closed_at), language)
         if closed_at is not None

@@ -17,6 +17,7 @@ from rooms.addresses import client_address
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.errors import NotFound, TandemError
+from rooms.lifecycle_service import refuse_if_closed
 from rooms.models import Engagement, Role
 from rooms.store import Store
 from rooms.throttle import CONNECT_PER_ADDRESS, FailureThrottle
@@ -102,6 +103,9 @@ class Authenticator:
         found = await self._engagements.open_invite(token)
         if found is None or found[1].value != "active":
             raise Unauthorized("This invite link no longer works. Ask your coach for a new one.")
+        # A closed program's link opens its final export and nothing else (docs/program.md):
+        # no room, board, timer or tech-check socket either. Not a failed guess: not counted.
+        refuse_if_closed(await self._store.closed_at(found[0].id))
         return Identity(Role.CLIENT, found[0])
 
     async def _coach(self, environ: dict[str, Any], engagement_id: str) -> Identity:

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+import socketio
+from aiohttp.test_utils import TestClient, TestServer
 
 from rooms.accounts import SESSION_COOKIE
 from rooms.errors import Forbidden
@@ -17,6 +18,7 @@ from server.keys import AGREEMENTS, BOARDS, LIFECYCLE, STORE
 from tests.conftest import ClientFactory
 from tests.helpers import FakeClock, Pair, eventually, make_pair
 from tests.redis_server import BACKENDS, backend_url
+from tests.sockets import Recorder
 
 DAY = 86_400.0
 MARKUP = "<b>bold</b> & <script>alert(1)</script>"
@@ -236,3 +238,26 @@ async def test_a_closed_program_past_its_retention_is_erased_by_the_server(
     assert (await second.get(f"/i/{kept.invite}")).status == 200
     records = await second.app[STORE].erasures()
     assert [r.reason.value for r in records] == ["retention"]
+
+
+async def test_a_closed_programs_link_opens_no_socket(
+    server: TestServer, recorders: list[Recorder]
+) -> None:
+    """Nothing but the final export: no room, board, timer or tech-check connection."""
+    pair = await make_pair(server.app)
+    base = str(server.make_url("")).rstrip("/")
+    board = Recorder("/board")
+    recorders.append(board)
+    await board.connect(base, {"invite": pair.invite})  # open: admitted
+    await board.close()
+    engagement = await server.app[STORE].engagement(pair.engagement_id)
+    assert engagement is not None
+    await server.app[LIFECYCLE].close(engagement)
+    for namespace in ("/room", "/board", "/timer", "/techcheck"):
+        refused = Recorder(namespace)
+        recorders.append(refused)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await refused.connect(base, {"invite": pair.invite})
+    coach = Recorder("/board")  # the coach still reads the (read-only) board
+    recorders.append(coach)
+    await coach.connect(base, {"engagement": pair.engagement_id}, cookie=pair.coach_cookie)

@@ -73,7 +73,9 @@ class Timers:
             new = apply(base, command, self._clock())
             if await self._store.timer_put(engagement_id, new, expected):
                 return new
-            logger.debug("timer %s: lost a race on attempt %s", engagement_id, attempt + 1)
+            logger.debug(
+                "timer lost a race on attempt %s", attempt + 1, extra={"room": engagement_id}
+            )
         raise Conflict("The timer is busy; please try again.")
 
     async def _base(

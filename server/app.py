@@ -34,20 +34,27 @@ from server.keys import (
     BOARDS,
     CATALOGS,
     CLOCK,
+    DRAINING,
     ENGAGEMENTS,
     JINJA,
     LIFECYCLE,
+    METRICS,
     PROGRAM,
     SESSIONS,
     SETTINGS,
     SIO,
     STORE,
 )
+from server.logs import request_ids
+from server.measured_store import MeasuredStore
+from server.metrics import EchoCollector, Metrics, room_probe
+from server.metrics_http import metrics_view
 from server.websockets import disable_compression
 from signaling import fastjson
 from signaling.board import BoardNamespace
 from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
+from signaling.observed import ObservedServer
 from signaling.pubsub import RedisManager
 from signaling.room import RoomNamespace, RoomPolicy
 from signaling.techcheck import TechCheckNamespace
@@ -66,32 +73,41 @@ MAX_SOCKET_MESSAGE = 256 * 1024  # an SDP is capped at 64 KB by its schema; this
 
 def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Application:
     app = web.Application(
-        middlewares=[security_headers, error_pages, auth_middleware],
+        middlewares=[request_ids, security_headers, error_pages, auth_middleware],
         client_max_size=MAX_BODY,
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[CATALOGS] = Catalogs()
     app[JINJA] = make_environment()
-    app[SIO] = _socketio_server(settings)
+    app[METRICS] = Metrics()
+    app[DRAINING] = asyncio.Event()
+    app[SIO] = _socketio_server(settings, app[METRICS])
     app[SIO].attach(app)
+    app.cleanup_ctx.append(app[METRICS].watch_loop)
     app.cleanup_ctx.append(_store_context)
     app.cleanup_ctx.append(_signaling_context)
     app.cleanup_ctx.append(_techcheck_context)
     app.cleanup_ctx.append(_retention_context)
     app.on_shutdown.append(_close_sockets)
     add_routes(app, VENDOR_DIR)
+    app.router.add_get("/metrics", metrics_view)
     return app
 
 
-def _socketio_server(settings: Settings) -> socketio.AsyncServer:
+def _socketio_server(settings: Settings, metrics: Metrics) -> socketio.AsyncServer:
     disable_compression()
     # None keeps python-socketio's same-origin check; a list adds the configured origins.
     # Never '*' or []: both switch the Origin check off.
     origins = list(settings.origins) if settings.allowed_origins else None
     # With Redis, emits to a room reach sockets on every process (see signaling/pubsub.py).
-    manager = RedisManager(settings.redis_url) if settings.redis_url else None
-    return socketio.AsyncServer(
+    manager = (
+        RedisManager(settings.redis_url, on_publish=metrics.published)
+        if settings.redis_url
+        else None
+    )
+    return ObservedServer(
+        observer=metrics,  # counts every event at the one dispatch point
         async_mode="aiohttp",
         json=fastjson,  # orjson: less CPU per packet (docs/performance.md)
         client_manager=manager,
@@ -104,7 +120,11 @@ def _socketio_server(settings: Settings) -> socketio.AsyncServer:
 
 async def _store_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    store = await open_store(store_url(settings.redis_url, settings.data_dir))
+    url = store_url(settings.redis_url, settings.data_dir)
+    metrics = app[METRICS]
+    raw = await open_store(url)
+    backend = "redis" if settings.redis_url else "sqlite"
+    store = MeasuredStore.wrap(raw, backend, metrics.store_latency, metrics.store_errors)
     policy = AccountPolicy(session_seconds=settings.session_hours * 3600)
     app[STORE] = store
     app[ACCOUNTS] = Accounts(store, app[CLOCK], policy)
@@ -151,9 +171,15 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
         app[ACCOUNTS], app[ENGAGEMENTS], store, clock=app[CLOCK], trust_proxy=settings.trust_proxy
     )
     ice = _ice_config(settings)
-    policy = RoomPolicy(ice=ice, reconnect_grace=settings.reconnect_grace_seconds)
+    metrics = app[METRICS]
+    policy = RoomPolicy(
+        ice=ice,
+        reconnect_grace=settings.reconnect_grace_seconds,
+        on_call_set_up=metrics.call_setup.observe,
+    )
     room = RoomNamespace(authenticator, store, app[CLOCK], policy, app[SESSIONS])
     app[SIO].register_namespace(room)
+    metrics.probe(room_probe(metrics, room.seats_here, store))
     timers = Timers(store, app[CLOCK])
     app[SIO].register_namespace(
         TimerNamespace(authenticator, timers, store, app[CLOCK], app[SESSIONS])
@@ -184,6 +210,7 @@ async def _techcheck_context(app: web.Application) -> AsyncIterator[None]:
         ice_servers=stun,
     )
     async with EchoService(config) as echo:
+        app[METRICS].collect_from(EchoCollector(lambda: (echo.resources().sessions, echo.refused)))
         authenticator = Authenticator(app[ACCOUNTS], app[ENGAGEMENTS], app[STORE])
         app[SIO].register_namespace(
             TechCheckNamespace(authenticator, app[STORE], app[CLOCK], echo, ice)

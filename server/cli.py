@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"tandem: {error}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     try:
         if args.command == "serve":
             run(serve(settings))
@@ -176,9 +176,13 @@ async def _open(settings: Settings) -> Store:
 async def serve(settings: Settings) -> None:
     # Imported here: the admin commands never build the app, and aiortc and Socket.IO
     # take most of a second to import on a small machine.
+    from server import shutdown
     from server.app import create_app
 
-    runner = web.AppRunner(create_app(settings), access_log_class=logs.AccessLogger)
+    app = create_app(settings)
+    runner = web.AppRunner(
+        app, access_log_class=logs.AccessLogger, shutdown_timeout=settings.shutdown_seconds
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     try:
@@ -188,12 +192,13 @@ async def serve(settings: Settings) -> None:
         # would otherwise keep the process alive after the traceback.
         await runner.cleanup()
         raise TandemError(listen_error(settings.host, settings.port, error)) from None
-    print(f"Tandem is running at {settings.base_url}/", flush=True)
+    _announce(settings, f"Tandem is running at {settings.base_url}/")
     store = await _open(settings)
     try:
         if await store.count_coaches() == 0:
             accounts = Accounts(store, wall_clock, AccountPolicy())
             token = await accounts.issue_setup_link()
+            # The one line that must show a token: the operator has no other way in.
             print(f"Create the first coach account: {settings.base_url}/setup/{token}", flush=True)
     finally:
         await store.close()
@@ -205,7 +210,15 @@ async def serve(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        await shutdown.drain(runner, app)
+
+
+def _announce(settings: Settings, line: str) -> None:
+    """A plain line for a terminal; a log line when every line must be JSON."""
+    if settings.log_format == "json":
+        logger.info(line)
+    else:
+        print(line, flush=True)
 
 
 def listen_error(host: str, port: int, error: OSError) -> str:

@@ -8,6 +8,7 @@ README's configuration table is generated from these declarations (`tandem confi
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import types
 import typing
 import zoneinfo
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 TRANSPORT_POLICIES = ("all", "relay")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -38,6 +40,11 @@ class Settings:
     )
     log_level: str = setting(
         "TANDEM_LOG_LEVEL", "info", "One of debug, info, warning, error.", flag="--log-level"
+    )
+    log_format: str = setting(
+        "TANDEM_LOG_FORMAT",
+        "text",
+        "`text` (readable lines, for a terminal) or `json` (one JSON object per line).",
     )
     public_url: str = setting(
         "TANDEM_PUBLIC_URL",
@@ -95,6 +102,22 @@ class Settings:
         120,
         "Longest tech-check echo session, in seconds, before the server ends it.",
     )
+    shutdown_seconds: int = setting(
+        "TANDEM_SHUTDOWN_SECONDS",
+        10,
+        "On SIGTERM: the longest a process takes to hand its connections over and exit.",
+    )
+    metrics_token: str = setting(
+        "TANDEM_METRICS_TOKEN",
+        "",
+        "Bearer token that opens /metrics from any address.",
+    )
+    metrics_allow: tuple[str, ...] = setting(
+        "TANDEM_METRICS_ALLOW",
+        (),
+        "Comma-separated addresses or networks (e.g. 10.0.0.0/8) that may read /metrics "
+        "without the token.",
+    )
     inactive_days: int = setting(
         "TANDEM_INACTIVE_DAYS",
         14,
@@ -128,6 +151,8 @@ class Settings:
             raise ConfigError(f"TANDEM_PORT must be between 1 and 65535, not {self.port}")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"TANDEM_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"TANDEM_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
         if self.public_url and urlsplit(self.public_url).scheme not in ("http", "https"):
             raise ConfigError("TANDEM_PUBLIC_URL must start with http:// or https://")
         if not 1 <= self.session_hours <= 24 * 30:
@@ -156,6 +181,16 @@ class Settings:
             raise ConfigError("TANDEM_ICE_TRANSPORT_POLICY=relay needs TANDEM_TURN_URLS")
         if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss"):
             raise ConfigError("REDIS_URL must start with redis:// or rediss://")
+        self._check_operations()
+
+    def _check_operations(self) -> None:
+        if not 1 <= self.shutdown_seconds <= 600:
+            raise ConfigError("TANDEM_SHUTDOWN_SECONDS must be between 1 and 600")
+        for entry in self.metrics_allow:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ConfigError(f"TANDEM_METRICS_ALLOW has an invalid entry: {entry!r}") from None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import jinja2
 import socketio
 from aiohttp import web
@@ -16,6 +18,7 @@ from rooms.program_service import Program
 from rooms.session_service import Sessions
 from rooms.store import Store
 from server.config import Settings
+from server.metrics import Metrics
 from web.i18n import Catalogs
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -31,3 +34,5 @@ LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 AGREEMENTS = web.AppKey("agreements", Agreements)
 SESSIONS = web.AppKey("sessions", Sessions)
 PROGRAM = web.AppKey("program", Program)
+METRICS = web.AppKey("metrics", Metrics)
+DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM (server/shutdown.py)

@@ -18,6 +18,7 @@ class Event(StrEnum):
     MEDIA = "media"
     LEAVE = "leave"
     CALL_REPORT = "call_report"
+    CONNECTED = "connected"
     # server -> client
     PRESENCE = "presence"
     PEER_MEDIA = "peer-media"

@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import socketio
@@ -39,8 +40,15 @@ PUBLISH_TIMEOUT = 3.0
 
 
 class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
-    def __init__(self, url: str, channel: str = "tandem-socketio") -> None:
+    def __init__(
+        self,
+        url: str,
+        channel: str = "tandem-socketio",
+        *,
+        on_publish: Callable[[float, bool], None] = lambda seconds, failed: None,
+    ) -> None:
         super().__init__(url, channel=channel, json=fastjson)
+        self._on_publish = on_publish  # (seconds, failed), for /metrics
         self.subscribed = False
         self.subscriptions = 0  # how many times a subscription was (re)established
         self._publisher: Redis | None = None
@@ -57,14 +65,18 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         return self._publisher
 
     async def _publish(self, data: Any) -> Any:
+        started = time.perf_counter()
         try:
-            return await self._client().publish(self.channel, self.json.dumps(data))
+            receivers = await self._client().publish(self.channel, self.json.dumps(data))
         except (RedisError, OSError) as exc:
+            self._on_publish(time.perf_counter() - started, True)
             # Raised, not swallowed: the sender's ack says the message did not go out.
             logger.error("cannot publish to redis: %s", exc)
             raise StoreUnavailable(
                 "The connection between servers is down. Try again in a moment."
             ) from exc
+        self._on_publish(time.perf_counter() - started, False)
+        return receivers
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
         if self._listener is None:

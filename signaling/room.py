@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,14 @@ from rooms.turn import IceConfig, ice_servers
 from signaling.acks import Ack, acked, ok
 from signaling.identity import Authenticator, Identity
 from signaling.protocol import ROOM_NAMESPACE, Event
-from signaling.schemas import CallReading, Description, JoinRequest, MediaState, parse_signal
+from signaling.schemas import (
+    CallConnected,
+    CallReading,
+    Description,
+    JoinRequest,
+    MediaState,
+    parse_signal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +57,8 @@ class Member:
 class RoomPolicy:
     ice: IceConfig = field(default_factory=IceConfig)
     reconnect_grace: float = 45.0
+    # Told each call set-up time a page reports (server/metrics.py's histogram).
+    on_call_set_up: Callable[[float], None] = lambda seconds: None
 
 
 class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -150,6 +160,12 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return ok(counted=counted)
 
     @acked
+    async def on_connected(self, sid: str, payload: object = None) -> Ack:
+        self._seated(sid)
+        self._policy.on_call_set_up(CallConnected.parse(payload).setup_ms / 1000)
+        return ok()
+
+    @acked
     async def on_leave(self, sid: str, payload: object = None) -> Ack:
         member = self._member(sid)
         member.leaving = True
@@ -185,6 +201,12 @@ class RoomNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             task.cancel()
         await asyncio.gather(*self._grace.values(), return_exceptions=True)
         self._grace.clear()
+
+    def seats_here(self) -> list[tuple[str, Role]]:
+        """(engagement id, role) of each seat this process's sockets hold, for metrics."""
+        return [
+            (m.identity.engagement.id, m.identity.role) for m in self._members.values() if m.seated
+        ]
 
     def _peer_is_here(self, member: Member) -> bool:
         """Whether the other seat's socket is on this process. Description order is only

@@ -136,6 +136,27 @@ def _candidate(data: dict[str, Any]) -> Candidate:
     )
 
 
+MAX_SETUP_MS = 600_000
+
+
+@dataclass(frozen=True, slots=True)
+class CallConnected:
+    """The page's report that its peer connection is up, with how long that took."""
+
+    setup_ms: int
+
+    @classmethod
+    def parse(cls, payload: object) -> CallConnected:
+        value = _mapping(payload).get("setup_ms")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SETUP_MS:
+            raise InvalidInput(
+                "Expected a whole number from 0 to %(max)s.",
+                field="setup_ms",
+                params={"max": MAX_SETUP_MS},
+            )
+        return cls(value)
+
+
 @dataclass(frozen=True, slots=True)
 class MediaState:
     audio: bool

@@ -26,21 +26,28 @@ BIN = Path(sys.executable).parent
 START_TIMEOUT = 30.0
 
 
-def _env(redis: RedisServer, data_dir: Path, **extra: str) -> dict[str, str]:
+def _env(redis: RedisServer | None, data_dir: Path, **extra: str) -> dict[str, str]:
+    """As an operator would run it: JSON logs (tests read them), a short reconnect grace."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "REDIS_"))}
-    env.update(
-        REDIS_URL=redis.url,
-        TANDEM_DATA_DIR=str(data_dir),
-        TANDEM_LOG_LEVEL="info",
-        TANDEM_RECONNECT_GRACE_SECONDS="2",
-        **extra,
-    )
+    if redis is not None:
+        env["REDIS_URL"] = redis.url
+    defaults = {
+        "TANDEM_DATA_DIR": str(data_dir),
+        "TANDEM_LOG_LEVEL": "info",
+        "TANDEM_LOG_FORMAT": "json",
+        "TANDEM_RECONNECT_GRACE_SECONDS": "2",
+    }
+    env.update({**defaults, **extra})
     return env
 
 
 class ServerProcess:
-    def __init__(self, redis: RedisServer, data_dir: Path, log: Path, **env: str) -> None:
-        self.port = free_port()
+    """`redis=None` runs the embedded SQLite store in `data_dir` (one process)."""
+
+    def __init__(
+        self, redis: RedisServer | None, data_dir: Path, log: Path, *, port: int = 0, **env: str
+    ) -> None:
+        self.port = port or free_port()
         self.log_path = log
         self.env = _env(redis, data_dir, **env)
         self.process: subprocess.Popen[bytes] | None = None
@@ -91,7 +98,7 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")
 
 
-def cli(redis: RedisServer, data_dir: Path, *args: str, stdin: str | None = None) -> str:
+def cli(redis: RedisServer | None, data_dir: Path, *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
         [str(BIN / "tandem"), *args],
         env=_env(redis, data_dir),
@@ -103,7 +110,9 @@ def cli(redis: RedisServer, data_dir: Path, *args: str, stdin: str | None = None
     return done.stdout.decode()
 
 
-def make_pair_cli(redis: RedisServer, data_dir: Path, email: str = "coach@example.org") -> Pair:
+def make_pair_cli(
+    redis: RedisServer | None, data_dir: Path, email: str = "coach@example.org"
+) -> Pair:
     """A coach and an engagement created through the CLI, straight into Redis."""
     cli(redis, data_dir, "coach", "add", email, "--password-stdin", stdin=PASSWORD)
     out = cli(redis, data_dir, "engagement", "add", "--coach", email, "--client", "Kari")

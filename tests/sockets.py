@@ -19,13 +19,25 @@ TIMEOUT = 10.0
 
 class Recorder:
     def __init__(
-        self, namespace: str = ROOM_NAMESPACE, http: aiohttp.ClientSession | None = None
+        self,
+        namespace: str = ROOM_NAMESPACE,
+        http: aiohttp.ClientSession | None = None,
+        *,
+        reconnect: bool = False,
     ) -> None:
+        """`reconnect`: reconnect by itself after a dropped connection, as a page does;
+        each (re)connection is recorded as a `connect` event."""
         self.namespace = namespace
         # Our own HTTP session, closed in close(): engineio leaves its own open when a
         # connection is refused, which would surface as a ResourceWarning.
         self.http = http or aiohttp.ClientSession()
-        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http)
+        self.sio = socketio.AsyncClient(
+            reconnection=reconnect,
+            reconnection_delay=0.1,
+            reconnection_delay_max=0.5,
+            randomization_factor=0.2,
+            http_session=self.http,
+        )
         self.queues: dict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self.device = secrets.token_urlsafe(16)
 
@@ -36,6 +48,10 @@ class Recorder:
         @self.sio.on("disconnect", namespace=namespace)  # type: ignore[misc]
         async def gone(reason: Any = None) -> None:
             await self.queues["disconnect"].put(reason)
+
+        @self.sio.on("connect", namespace=namespace)  # type: ignore[misc]
+        async def came() -> None:
+            await self.queues["connect"].put(None)
 
     async def connect(
         self,

@@ -53,6 +53,8 @@ def test_https_public_url_makes_cookies_secure() -> None:
         ("TANDEM_INACTIVE_DAYS", "0"),
         ("TANDEM_ICE_TRANSPORT_POLICY", "none"),
         ("TANDEM_ICE_TRANSPORT_POLICY", "relay"),  # relay-only without a TURN server
+        ("TANDEM_LOG_FORMAT", "xml"),
+        ("TANDEM_METRICS_ALLOW", "10.0.0.0/8,not-an-address"),
     ],
 )
 def test_bad_values_fail_naming_the_key(key: str, value: str) -> None:

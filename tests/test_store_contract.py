@@ -35,7 +35,7 @@ from rooms.timer.agenda import Phase
 from rooms.timer.state import fresh
 from rooms.tokens import digest, new_id, new_token
 from tests.helpers import eventually
-from tests.redis_server import BACKENDS, backend_url
+from tests.redis_server import BACKENDS, RedisServer, backend_url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -763,3 +763,39 @@ async def _everything_stored(store: Store, url: str) -> str:
         return "\n".join(names + values)
     finally:
         await redis.aclose()
+
+
+async def test_handed_over_seats_stay_held_after_close(url: str) -> None:
+    """SIGTERM with reconnecting sockets: the same browser gets its seat back, a stranger
+    does not (server/shutdown.py)."""
+    leaving = await open_store(url)
+    await leaving.claim_seat("e", Role.COACH, holder("s1", "dev-a"), takeover=False)
+    await leaving.hand_over_seats(grace=30)
+    await leaving.close()
+    successor = await open_store(url)
+    try:
+        with pytest.raises(RoomFull):
+            await successor.claim_seat("e", Role.COACH, holder("s2", "dev-b"), takeover=False)
+        back = await successor.claim_seat("e", Role.COACH, holder("s3", "dev-a"), takeover=False)
+        assert back == holder("s1", "dev-a")
+    finally:
+        await successor.close()
+
+
+@pytest.mark.redis
+async def test_handed_over_redis_seats_end_with_the_grace(redis_server: RedisServer) -> None:
+    leaving = await open_store(redis_server.url)
+    await leaving.claim_seat("e", Role.CLIENT, holder("s1", "dev-a"), takeover=False)
+    await leaving.hand_over_seats(grace=1)
+    await leaving.close()
+    successor = await open_store(redis_server.url)
+    try:
+        assert set(await successor.seats("e")) == {Role.CLIENT}
+        waited = await eventually(lambda: _empty(successor, "e"), timeout=10)
+        assert waited > 0.2  # held for a while, not freed at close
+    finally:
+        await successor.close()
+
+
+async def _empty(store: Store, engagement_id: str) -> bool:
+    return await store.seats(engagement_id) == {}

@@ -137,6 +137,13 @@ class SeatStore(Protocol):
         """Its seats and its call log."""
         ...
 
+    async def hand_over_seats(self, grace: float) -> None:
+        """This process is stopping while its sockets reconnect elsewhere (SIGTERM): its
+        seats stay held after close() for `grace` seconds instead of being freed, so the
+        same browsers take them back and nobody else can meanwhile. SQLite's one process
+        holds them until it starts again (and clears them, as nobody is connected yet)."""
+        ...
+
 
 class CallStore(Protocol):
     async def open_call(self, engagement_id: str, kind: CallKind, now: float) -> CallRecord | None:

@@ -89,6 +89,7 @@ class EchoService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._opening = 0
         self._state = "new"
+        self.refused = 0  # sessions refused at capacity, for /metrics
 
     async def start(self) -> None:
         require_asserts()
@@ -189,6 +190,7 @@ class EchoService:
         soonest = min((live.deadline for live in self._sessions.values()), default=None)
         wait = self.config.connect_timeout_seconds if soonest is None else soonest - loop.time()
         retry_after = min(max(1.0, wait), self.config.max_session_seconds)
+        self.refused += 1
         logger.warning("echo at capacity (%d sessions)", self.config.max_sessions)
         raise Busy("All echo peers are busy; please try again shortly.", retry_after=retry_after)
 

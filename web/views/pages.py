@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms.errors import StoreUnavailable
-from server.keys import CATALOGS, SETTINGS, SIO, STORE
+from server.keys import CATALOGS, DRAINING, SETTINGS, SIO, STORE
 from web.redirects import local_path
 from web.render import LANGUAGE_COOKIE, render
 
@@ -20,7 +20,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the store answers and, with Redis, this process hears the others."""
+    """Ready when the store answers and, with Redis, this process hears the others; not
+    while it drains before exiting (SIGTERM)."""
+    if request.app[DRAINING].is_set():
+        return web.json_response({"ok": False, "draining": True}, status=503)
     try:
         await request.app[STORE].ping()
     except StoreUnavailable:

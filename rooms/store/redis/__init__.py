@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ConstantBackoff
 from redis.exceptions import RedisError
 
+from rooms.errors import StoreUnavailable
 from rooms.lifecycle import ErasureRecord
 from rooms.store.erasure import erase_parts
 from rooms.store.redis.accounts import AccountsMixin
@@ -60,6 +62,7 @@ class RedisStore(
     def __init__(self, redis: Redis, node: str) -> None:
         super().__init__(redis, node)
         self._heartbeat: asyncio.Task[None] | None = None
+        self._handed_over = False
 
     @classmethod
     async def open(cls, url: str) -> RedisStore:
@@ -128,16 +131,30 @@ class RedisStore(
         logger.warning("the append-only file was not rewritten after an erasure; run BGREWRITEAOF")
 
     @guarded
+    async def hand_over_seats(self, grace: float) -> None:
+        """Our heartbeat key now expires after `grace` instead of being renewed or deleted,
+        and close() keeps our seats: they count as held exactly that long."""
+        self._handed_over = True
+        await self._stop_beating()
+        await self._redis.expire(node_key(self._node), max(1, math.ceil(grace)))
+
+    async def _stop_beating(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+
+    @guarded
     async def ping(self) -> None:
         if not await self._redis.ping():
             raise unavailable()
 
     async def close(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-        with contextlib.suppress(RedisError, OSError):
-            await self.clear_seats()  # our sockets are closing: free their seats now
-            await self._redis.delete(node_key(self._node))
+        await self._stop_beating()
+        if not self._handed_over:
+            # Redis may be away while we stop; our seats then expire with our heartbeat key.
+            with contextlib.suppress(RedisError, OSError, StoreUnavailable):
+                await self.clear_seats()  # our sockets are closing: free their seats now
+                await self._redis.delete(node_key(self._node))
         await self._redis.aclose()

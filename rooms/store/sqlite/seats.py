@@ -113,6 +113,9 @@ class SeatsMixin(SqliteBase):
         rows = await self._all("SELECT * FROM seats WHERE engagement_id = ?", (engagement_id,))
         return {Role(row["role"]): _holder(row) for row in rows}
 
+    async def hand_over_seats(self, grace: float) -> None:
+        """Nothing to do: close() leaves the seats where they are."""
+
     async def clear_seats(self) -> None:
         async with self._tx() as db:
             await db.execute("DELETE FROM seats")

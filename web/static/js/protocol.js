@@ -9,6 +9,7 @@ export const Event = Object.freeze({
   MEDIA: "media",
   LEAVE: "leave",
   CALL_REPORT: "call_report",
+  CONNECTED: "connected",
   PRESENCE: "presence",
   PEER_MEDIA: "peer-media",
   REPLACED: "replaced",

@@ -209,6 +209,10 @@ function deliver(message) {
 
 function openCall() {
   closeCall();
+  // Call set-up time for the server's metrics: from both people in the room (this call
+  // opening) to the first "connected"; reported once per call (docs/protocol.md).
+  const openedAt = performance.now();
+  let reported = false;
   const call = new Call({
     polite: role === "client",
     // The server may require relay-only (TANDEM_ICE_TRANSPORT_POLICY=relay, docs/coturn.md).
@@ -233,6 +237,11 @@ function openCall() {
       if (connection === "connected") {
         setStatus("connected");
         setOverlay(null);
+        if (!reported) {
+          reported = true;
+          const setup_ms = Math.min(600000, Math.round(performance.now() - openedAt));
+          state.socket.emit(Event.CONNECTED, { setup_ms });
+        }
       } else if (connection === "failed" || connection === "disconnected") {
         setStatus("reconnecting");
       }

@@ -194,6 +194,12 @@ async def test_sigterm_hands_a_call_and_a_board_over_to_the_other_process(
         assert took < DEADLINE, f"exited after {took:.1f} s"
         await editing
 
+        # The old process is gone and the two have not rejoined yet: their seats are held.
+        stranger = Recorder()
+        made.append(stranger)
+        await stranger.connect(proxy, {"invite": pair.invite})
+        assert (await stranger.call("join", {"device": stranger.device}))["error"] == "room-full"
+
         for room in (c, k):  # the room page rejoins on every connect (web/static/js/room.js)
             if room.pending("connect") == 0:
                 await room.next("connect", timeout=20)
@@ -202,11 +208,6 @@ async def test_sigterm_hands_a_call_and_a_board_over_to_the_other_process(
         assert ack["presence"]["coach"] == "here" and ack["presence"]["client"] == "here"
         here = await sockets_on(other)
         assert here.get(ROOM_NAMESPACE) == 2 and here.get(BOARD_NAMESPACE) == 2, here
-
-        stranger = Recorder()
-        made.append(stranger)
-        await stranger.connect(proxy, {"invite": pair.invite})
-        assert (await stranger.call("join", {"device": stranger.device}))["error"] == "room-full"
 
         fresh = Recorder(BOARD_NAMESPACE)
         made.append(fresh)

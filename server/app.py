@@ -102,7 +102,7 @@ def _socketio_server(settings: Settings, metrics: Metrics) -> socketio.AsyncServ
     origins = list(settings.origins) if settings.allowed_origins else None
     # With Redis, emits to a room reach sockets on every process (see signaling/pubsub.py).
     manager = (
-        RedisManager(settings.redis_url, on_publish=metrics.published)
+        RedisManager(settings.redis_url, on_publish=metrics.published, target=settings.redis_target)
         if settings.redis_url
         else None
     )
@@ -122,7 +122,7 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     url = store_url(settings.redis_url, settings.data_dir)
     metrics = app[METRICS]
-    raw = await open_store(url)
+    raw = await open_store(url, settings.redis_target)
     backend = "redis" if settings.redis_url else "sqlite"
     store = MeasuredStore.wrap(raw, backend, metrics.store_latency, metrics.store_errors)
     policy = AccountPolicy(session_seconds=settings.session_hours * 3600)

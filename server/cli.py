@@ -170,7 +170,7 @@ def run(main: Coroutine[Any, Any, T]) -> T:
 
 
 async def _open(settings: Settings) -> Store:
-    return await open_store(store_url(settings.redis_url, settings.data_dir))
+    return await open_store(store_url(settings.redis_url, settings.data_dir), settings.redis_target)
 
 
 async def serve(settings: Settings) -> None:

@@ -15,8 +15,11 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from rooms.store.redis.connect import RedisTarget
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 TRANSPORT_POLICIES = ("all", "relay")
@@ -54,6 +57,26 @@ class Settings:
     )
     redis_url: str = setting(
         "REDIS_URL", "", "Redis URL for scale-out; empty uses the embedded SQLite store."
+    )
+    redis_sentinels: tuple[str, ...] = setting(
+        "REDIS_SENTINELS",
+        (),
+        "Comma-separated host:port of Redis Sentinels; used instead of REDIS_URL's host to "
+        "find the current master (store and Socket.IO).",
+    )
+    redis_sentinel_master: str = setting(
+        "REDIS_SENTINEL_MASTER", "tandem", "The master's name as the Sentinels know it."
+    )
+    redis_wait_replicas: int = setting(
+        "REDIS_WAIT_REPLICAS",
+        0,
+        "Acknowledge a board edit only once this many replicas hold it (Redis WAIT), "
+        "at most as many as are connected.",
+    )
+    redis_wait_ms: int = setting(
+        "REDIS_WAIT_MS",
+        1000,
+        "How long a board edit waits for its replicas before it is answered `unavailable`.",
     )
     allowed_origins: tuple[str, ...] = setting(
         "TANDEM_ALLOWED_ORIGINS",
@@ -191,6 +214,16 @@ class Settings:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise ConfigError(f"TANDEM_METRICS_ALLOW has an invalid entry: {entry!r}") from None
+        if self.redis_sentinels and not self.redis_url:
+            raise ConfigError("REDIS_SENTINELS needs REDIS_URL (its database and password)")
+        for entry in self.redis_sentinels:
+            host, _, port = entry.rpartition(":")
+            if not host or not port.isdigit():
+                raise ConfigError(f"REDIS_SENTINELS entries are host:port, not {entry!r}")
+        if not 0 <= self.redis_wait_replicas <= 10:
+            raise ConfigError("REDIS_WAIT_REPLICAS must be between 0 and 10")
+        if not 10 <= self.redis_wait_ms <= 60000:
+            raise ConfigError("REDIS_WAIT_MS must be between 10 and 60000")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
@@ -204,6 +237,21 @@ class Settings:
             elif env.get(key, "") != "":
                 values[field.name] = _parse(key, env[key], hints[field.name])
         return cls(**values)
+
+    @property
+    def redis_target(self) -> RedisTarget | None:
+        """Where Redis is, with Sentinel and replica waits; None for SQLite."""
+        if not self.redis_url:
+            return None
+        from rooms.store.redis.connect import RedisTarget
+
+        return RedisTarget.of(
+            self.redis_url,
+            self.redis_sentinels,
+            self.redis_sentinel_master,
+            wait_replicas=self.redis_wait_replicas,
+            wait_ms=self.redis_wait_ms,
+        )
 
     @property
     def base_url(self) -> str:

@@ -31,6 +31,7 @@ from redis.backoff import ConstantBackoff
 from redis.exceptions import RedisError
 
 from rooms.errors import StoreUnavailable
+from rooms.store.redis.connect import Connector, RedisTarget
 from signaling import fastjson
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,11 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         channel: str = "tandem-socketio",
         *,
         on_publish: Callable[[float, bool], None] = lambda seconds, failed: None,
+        target: RedisTarget | None = None,
     ) -> None:
+        """`target` adds Sentinel to the plain URL (rooms/store/redis/connect.py)."""
         super().__init__(url, channel=channel, json=fastjson)
+        self._connector = Connector(target or RedisTarget(url))
         self._on_publish = on_publish  # (seconds, failed), for /metrics
         self.subscribed = False
         self.subscriptions = 0  # how many times a subscription was (re)established
@@ -56,8 +60,7 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
 
     def _client(self) -> Redis:
         if self._publisher is None:
-            self._publisher = Redis.from_url(
-                self.redis_url,
+            self._publisher = self._connector.client(
                 socket_timeout=PUBLISH_TIMEOUT,
                 socket_connect_timeout=PUBLISH_TIMEOUT,
                 retry=Retry(ConstantBackoff(0.05), 1),
@@ -82,9 +85,7 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         if self._listener is None:
             # No socket timeout: a quiet channel is not an error. Keepalive and health
             # checks notice a dead server.
-            self._listener = Redis.from_url(
-                self.redis_url, socket_keepalive=True, health_check_interval=5
-            )
+            self._listener = self._connector.client(socket_keepalive=True, health_check_interval=5)
         while True:
             pubsub: PubSub = self._listener.pubsub(ignore_subscribe_messages=True)
             try:
@@ -119,3 +120,4 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 with contextlib.suppress(RedisError, OSError):
                     await client.aclose()
         self._publisher = self._listener = None
+        await self._connector.aclose()

@@ -37,7 +37,10 @@ def _answers_ping(port: int) -> bool:
 class RedisServer:
     """Start/stop/restart keep the same port and data dir, so clients can reconnect."""
 
-    def __init__(self, workdir: Path, *, appendonly: bool = True) -> None:
+    def __init__(
+        self, workdir: Path, *, appendonly: bool = True, replica_of: int | None = None
+    ) -> None:
+        """`replica_of`: the port of a master on loopback to replicate."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
@@ -45,6 +48,7 @@ class RedisServer:
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.appendonly = appendonly
+        self.replica_of = replica_of
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -76,26 +80,19 @@ class RedisServer:
             "--logfile",
             str(self.workdir / "redis.log"),
         ]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers_ping(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                log = (self.workdir / "redis.log").read_text(errors="replace")[-2000:]
-                self.stop()
-                raise RuntimeError(f"redis-server did not start on {self.port}:\n{log}")
-            time.sleep(0.02)
+        if self.replica_of is not None:
+            command += ["--replicaof", "127.0.0.1", str(self.replica_of)]
+        self.process = _launch(command, self.port, self.workdir / "redis.log")
 
     def stop(self) -> None:
         """SIGTERM and wait: connected clients see their connections drop at once."""
         process, self.process = self.process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        _terminate(process)
+
+    def kill(self) -> None:
+        """SIGKILL: the machine is gone, nothing is flushed or handed over."""
+        process, self.process = self.process, None
+        if process is not None:
             process.kill()
             process.wait()
 
@@ -106,6 +103,73 @@ class RedisServer:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+MASTER_NAME = "tandem"
+
+
+class SentinelServer:
+    """A real `redis-sentinel` watching one master on loopback: down after 1 s without an
+    answer, failover by a quorum of two."""
+
+    def __init__(self, workdir: Path, master_port: int) -> None:
+        binary = shutil.which("redis-sentinel")
+        if binary is None:
+            raise RuntimeError("redis-sentinel is not installed (apt-get install redis-sentinel)")
+        self.binary = binary
+        self.workdir = workdir
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.config = workdir / "sentinel.conf"
+        self.config.write_text(  # sentinel rewrites this file with what it learns
+            f"port {self.port}\n"
+            "bind 127.0.0.1\n"
+            "protected-mode no\n"
+            f"dir {workdir}\n"
+            f"logfile {workdir / 'sentinel.log'}\n"
+            f"sentinel monitor {MASTER_NAME} 127.0.0.1 {master_port} 2\n"
+            f"sentinel down-after-milliseconds {MASTER_NAME} 1000\n"
+            f"sentinel failover-timeout {MASTER_NAME} 10000\n"
+            f"sentinel parallel-syncs {MASTER_NAME} 1\n"
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = _launch(
+            [self.binary, str(self.config)], self.port, self.workdir / "sentinel.log"
+        )
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        _terminate(process)
+
+
+def _launch(command: list[str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Starts a server and returns once it answers PING on `port`."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + START_TIMEOUT
+    while not _answers_ping(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            _terminate(process)
+            text = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{Path(command[0]).name} did not start on {port}:\n{text}")
+        time.sleep(0.02)
+    return process
+
+
+def _terminate(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextlib.contextmanager

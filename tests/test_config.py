@@ -54,6 +54,9 @@ def test_https_public_url_makes_cookies_secure() -> None:
         ("TANDEM_ICE_TRANSPORT_POLICY", "none"),
         ("TANDEM_ICE_TRANSPORT_POLICY", "relay"),  # relay-only without a TURN server
         ("TANDEM_LOG_FORMAT", "xml"),
+        ("TANDEM_SHUTDOWN_SECONDS", "0"),
+        ("REDIS_SENTINELS", "no-port-here"),  # (and without REDIS_URL: named too)
+        ("REDIS_WAIT_REPLICAS", "-1"),
         ("TANDEM_METRICS_ALLOW", "10.0.0.0/8,not-an-address"),
     ],
 )

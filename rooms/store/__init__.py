@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rooms.errors import InvalidInput
 from rooms.store.protocol import (
@@ -15,6 +16,9 @@ from rooms.store.protocol import (
     TechCheckStore,
     TimerStore,
 )
+
+if TYPE_CHECKING:  # the redis package is imported only when Redis is used
+    from rooms.store.redis.connect import RedisTarget
 
 __all__ = [
     "AccountStore",
@@ -35,7 +39,8 @@ def store_url(redis_url: str | None, data_dir: Path) -> str:
     return redis_url or f"sqlite:///{data_dir / 'tandem.sqlite3'}"
 
 
-async def open_store(url: str) -> Store:
+async def open_store(url: str, redis: RedisTarget | None = None) -> Store:
+    """`redis` adds Sentinel and replica waits to a redis:// URL (rooms/store/redis/connect.py)."""
     if url.startswith("sqlite:///"):
         from rooms.store.sqlite import SqliteStore
 
@@ -43,5 +48,5 @@ async def open_store(url: str) -> Store:
     if url.startswith(("redis://", "rediss://", "unix://")):
         from rooms.store.redis import RedisStore
 
-        return await RedisStore.open(url)
+        return await RedisStore.open(url, redis)
     raise InvalidInput(f"Unsupported store URL scheme: {url.split(':', 1)[0]}", field="url")

@@ -28,6 +28,7 @@ from rooms.store.redis.accounts import AccountsMixin
 from rooms.store.redis.agreements import AgreementsMixin
 from rooms.store.redis.base import guarded, unavailable
 from rooms.store.redis.boards import BoardsMixin
+from rooms.store.redis.connect import Connector, RedisTarget
 from rooms.store.redis.engagements import EngagementsMixin
 from rooms.store.redis.lifecycle import LifecycleMixin
 from rooms.store.redis.rehearsals import RehearsalsMixin
@@ -59,33 +60,41 @@ class RedisStore(
     RehearsalsMixin,
     SessionsMixin,
 ):
-    def __init__(self, redis: Redis, node: str) -> None:
+    def __init__(self, redis: Redis, node: str, connector: Connector | None = None) -> None:
         super().__init__(redis, node)
         self._heartbeat: asyncio.Task[None] | None = None
         self._handed_over = False
+        self._connector = connector
+        if connector is not None:
+            self._wait_replicas = connector.target.wait_replicas
+            self._wait_ms = connector.target.wait_ms
 
     @classmethod
-    async def open(cls, url: str) -> RedisStore:
-        redis = Redis.from_url(
-            url,
+    async def open(cls, url: str, target: RedisTarget | None = None) -> RedisStore:
+        """`target` adds Sentinel and replica waits to the plain URL (connect.py)."""
+        connector = Connector(target or RedisTarget(url))
+        redis = connector.client(
             decode_responses=True,
             socket_timeout=TIMEOUT,
             socket_connect_timeout=TIMEOUT,
             health_check_interval=10,
             retry=Retry(ConstantBackoff(0.05), 1),
         )
-        store = cls(redis, new_id())
+        store = cls(redis, new_id(), connector)
         try:
             await store._beat()
             await store._check_durability()
         except Exception:
             await redis.aclose()
+            await connector.aclose()
             raise
         store._heartbeat = asyncio.create_task(store._keep_beating())
         return store
 
     async def _beat(self) -> None:
         await self._redis.set(node_key(self._node), "1", ex=NODE_TTL)
+        if self._wait_replicas:
+            self._replicas = await self._connected_replicas()
 
     async def _keep_beating(self) -> None:
         while True:
@@ -158,3 +167,5 @@ class RedisStore(
                 await self.clear_seats()  # our sockets are closing: free their seats now
                 await self._redis.delete(node_key(self._node))
         await self._redis.aclose()
+        if self._connector is not None:
+            await self._connector.aclose()

@@ -67,13 +67,46 @@ class RedisBase:
         self._redis = redis
         self._node = node
         self._scripts: dict[str, AsyncScript] = {}
+        self._wait_replicas = 0  # set by RedisStore from its RedisTarget
+        self._wait_ms = 1000
+        self._replicas = 0  # connected replicas, as the master last said
 
-    async def _script(self, source: str, keys: list[str], args: list[str | float | int]) -> Any:
-        """EVALSHA with a reload on NOSCRIPT (a restarted Redis has an empty script cache)."""
+    def _registered(self, source: str) -> AsyncScript:
         script = self._scripts.get(source)
         if script is None:
             script = self._scripts[source] = self._redis.register_script(source)
-        return await script(keys=keys, args=args)
+        return script
+
+    async def _script(self, source: str, keys: list[str], args: list[str | float | int]) -> Any:
+        """EVALSHA with a reload on NOSCRIPT (a restarted Redis has an empty script cache)."""
+        return await self._registered(source)(keys=keys, args=args)
+
+    async def _script_replicated(
+        self, source: str, keys: list[str], args: list[str | float | int]
+    ) -> Any:
+        """`_script`, answered only once the replicas hold its write (REDIS_WAIT_REPLICAS,
+        at most as many as are connected): then a failover cannot lose it. WAIT counts the
+        writes of its own connection, so both go down one connection (a pipeline)."""
+        needed = min(self._wait_replicas, self._replicas)
+        if needed == 0:
+            return await self._script(source, keys, args)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            await self._registered(source)(keys=keys, args=args, client=pipe)
+            pipe.wait(needed, self._wait_ms)
+            outcome, copies = await pipe.execute()
+        if int(copies) < needed:
+            self._replicas = await self._connected_replicas()  # one may have just gone
+            if int(copies) < min(self._wait_replicas, self._replicas):
+                logger.warning("a write reached %s of %s replicas in time", copies, needed)
+                raise StoreUnavailable(
+                    "The server could not copy this change to its standby in time. "
+                    "Try again in a moment."
+                )
+        return outcome
+
+    async def _connected_replicas(self) -> int:
+        info = await self._redis.info("replication")
+        return int(info.get("connected_slaves", 0))
 
 
 def text(value: object) -> str:

@@ -15,7 +15,8 @@ Keys per engagement (all under `tandem:`):
 append and the snapshot replace happen together or not at all, which is what the SQLite
 backend's IMMEDIATE transaction gives. The method returns only after Redis accepted the
 script, so an acknowledged edit is in Redis (and in its append-only file within
-`appendfsync`'s window, docs/deploy.md).
+`appendfsync`'s window, docs/deploy.md), and with REDIS_WAIT_REPLICAS on the replicas too
+(`_script_replicated`), so a failover to a replica loses no acknowledged edit.
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ from rooms.store.redis.seats import node_key
 APPLY = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local seen = redis.call('HGET', KEYS[4], ARGV[3])
-if seen then return {1, tonumber(seen)} end
+if seen then
+  -- Rewritten so this connection's WAIT also covers the first write of this op id.
+  redis.call('HSET', KEYS[4], ARGV[3], seen)
+  return {1, tonumber(seen)}
+end
 local stored = redis.call('HGET', KEYS[2], 'version') or '0'
 if stored ~= ARGV[1] then return {0} end
 redis.call('HSET', KEYS[2], 'version', ARGV[2], 'state', ARGV[5])
@@ -109,7 +114,7 @@ class BoardsMixin(RedisBase):
     ) -> BoardCommit | None:
         if record.version != expected_version + 1:
             raise ValueError("a board record must be exactly one version newer")
-        outcome = await self._script(
+        outcome = await self._script_replicated(
             APPLY,
             [
                 engagement_key(engagement_id),

@@ -98,10 +98,7 @@ class RedisBase:
             self._replicas = await self._connected_replicas()  # one may have just gone
             if int(copies) < min(self._wait_replicas, self._replicas):
                 logger.warning("a write reached %s of %s replicas in time", copies, needed)
-                raise StoreUnavailable(
-                    "The server could not copy this change to its standby in time. "
-                    "Try again in a moment."
-                )
+                raise unavailable()  # the page re-sends it by its op id
         return outcome
 
     async def _connected_replicas(self) -> int:

@@ -174,6 +174,8 @@ async def test_a_closed_program_is_read_only_and_its_link_opens_the_export_only(
     assert export.status == 200 and "Avtaletekst" not in await export.text()  # never accepted
     detail = await (await client.get(page, cookies=coach(pair))).text()
     assert 'data-testid="program-closed"' in detail
+    board = await (await client.get(f"{page}/board", cookies=coach(pair))).text()
+    assert 'data-testid="board-closed"' in board
 
 
 async def test_erase_now_needs_confirmation_then_leaves_the_invite_unknown(

@@ -235,7 +235,7 @@ async def test_a_closed_program_past_its_retention_is_erased_by_the_server(
     async def erased() -> bool:
         return await first.app[STORE].engagement(closed.engagement_id) is None
 
-    await eventually(erased)
+    await eventually(erased, timeout=60)
     assert (await first.get(f"/i/{closed.invite}")).status == 404
     assert (await second.get(f"/i/{kept.invite}")).status == 200
     records = await second.app[STORE].erasures()

@@ -15,10 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from server.app import create_app
 from server.config import Settings
 from server.keys import STORE
-from signaling.protocol import BOARD_NAMESPACE, TECHCHECK_NAMESPACE, TechCheckEvent
+from signaling.protocol import BOARD_NAMESPACE, TECHCHECK_NAMESPACE, TIMER_NAMESPACE, TechCheckEvent
 from tests.boards import board_coach
 from tests.conftest import ClientFactory
-from tests.helpers import FakeClock, make_pair
+from tests.helpers import FakeClock, eventually, make_pair
 from tests.redis_server import RedisServer
 from tests.sockets import Recorder, client, coach
 from tests.test_echo import Client
@@ -75,6 +75,11 @@ async def test_a_call_a_board_op_and_a_tech_check_move_the_counters(
     assert (await k.call("connected", {"setup_ms": 1800}))["ok"]
     assert (await k.call("connected", {"setup_ms": "soon"}))["error"] == "invalid"
 
+    timer = Recorder(TIMER_NAMESPACE)
+    recorders.append(timer)
+    await timer.connect(url, {"invite": pair.invite})
+    assert (await timer.call("timer:join", {}))["ok"]
+
     b = await board_coach(url, pair)
     recorders.append(b)
     assert (await b.call("join"))["ok"]
@@ -123,7 +128,7 @@ async def test_a_call_a_board_op_and_a_tech_check_move_the_counters(
     assert moved("tandem_store_seconds_count", backend="sqlite") > 10
     assert value(after, "process_resident_memory_bytes") > 0
     assert value(after, "process_cpu_seconds_total") > 0
-    assert value(after, "tandem_event_loop_lag_seconds_count") >= 0
+    assert moved("tandem_timer_events_total", event="timer:join") == 1
 
     engagement = await server.app[STORE].engagement(pair.engagement_id)
     assert engagement is not None
@@ -175,12 +180,25 @@ async def test_listed_addresses_need_no_token_and_nothing_is_open_by_default(
 
 
 @pytest.mark.redis
-async def test_store_and_publish_errors_are_counted_by_backend(
-    make_client: ClientFactory, redis_server: RedisServer
+async def test_the_event_loop_lag_is_sampled(server: TestServer) -> None:
+    async def sampled() -> bool:
+        return value(samples((await scrape(server))[1]), "tandem_event_loop_lag_seconds_count") > 0
+
+    await eventually(sampled)
+
+
+async def test_redis_store_calls_errors_and_publishing_are_counted(
+    make_client: ClientFactory, redis_server: RedisServer, recorders: list[Recorder]
 ) -> None:
     http = await make_client(redis_url=redis_server.url)
     headers = {"Authorization": f"Bearer {TOKEN}"}
+    pair = await make_pair(http.app)
+    c = await coach(str(http.make_url("")), pair)
+    recorders.append(c)
+    assert (await c.call("join", {"device": c.device}))["ok"]  # presence goes out via Redis
     before = samples(await (await http.get("/metrics", headers=headers)).text())
+    assert value(before, "tandem_redis_publish_seconds_count") > 0
+    await c.close()
     redis_server.stop()
     assert (await http.get("/readyz")).status == 503
     after = samples(await (await http.get("/metrics", headers=headers)).text())

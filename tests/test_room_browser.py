@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Page
 
 from rooms.accounts import SESSION_COOKIE
-from server.keys import STORE
+from server.keys import METRICS, STORE
 from tests.browser import ContextFactory, screenshot
-from tests.helpers import Pair, make_pair
+from tests.helpers import Pair, eventually, make_pair
 
 pytestmark = [pytest.mark.browser, pytest.mark.webrtc, pytest.mark.usefixtures("loopback_ice")]
 
@@ -65,6 +65,9 @@ async def test_coach_and_client_see_each_other_and_mute_is_seen(
     await frames_rising(coach_page)
     await frames_rising(client_page)
     assert await coach_page.get_by_test_id("peer-status").is_hidden()
+    # Each page reports its call set-up time once (`connected`, for /metrics).
+    registry = server.app[METRICS].registry
+    await eventually(lambda: registry.get_sample_value("tandem_call_setup_seconds_count") == 2)
 
     await coach_page.get_by_test_id("mute").click()
     await client_page.get_by_test_id("peer-muted").wait_for(state="visible")

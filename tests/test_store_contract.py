@@ -17,6 +17,7 @@ from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, Private
 from rooms.calls import CallKind
 from rooms.errors import Conflict, NotFound, RoomFull
 from rooms.lifecycle import ErasureReason, ErasureRecord
+from rooms.messages import ThreadState
 from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, Role, SetupLink
 from rooms.rehearsal import REHEARSALS_KEPT, RehearsalReport, RehearsalStep
 from rooms.seats import SeatHolder, SeatState
@@ -473,6 +474,9 @@ async def _fill(store: Store, item: Engagement, marker: str) -> None:
     holder = SeatHolder(f"sid-{marker}", "dev", SeatState.HERE, 1.0, "sess")
     await store.claim_seat(item.id, Role.CLIENT, holder, takeover=False)
     await store.replace_invite(item.id, new_token())  # an old token is kept too
+    await store.message_append(item.id, f"m-{marker}-1", Role.CLIENT, f"{marker} message", 7.0)
+    await store.message_append(item.id, f"m-{marker}-2", Role.COACH, f"{marker} reply", 7.5)
+    await store.message_read(item.id, Role.COACH, 1)
     await store.close_engagement(item.id, 7.0)
 
 
@@ -558,6 +562,8 @@ async def test_erasure_leaves_nothing_of_the_engagement_and_spares_the_others(
         await store.calls_of(kept.id),
         await store.techchecks_of(kept.id),
         await store.rehearsals_of(kept.id),
+        await store.messages_after(kept.id, 0, 100),
+        await store.message_state(kept.id),
         await store.engagement(kept.id),
     )
 
@@ -585,6 +591,8 @@ async def test_erasure_leaves_nothing_of_the_engagement_and_spares_the_others(
         await store.calls_of(kept.id),
         await store.techchecks_of(kept.id),
         await store.rehearsals_of(kept.id),
+        await store.messages_after(kept.id, 0, 100),
+        await store.message_state(kept.id),
         await store.engagement(kept.id),
     )
     assert kept_after == kept_before
@@ -799,3 +807,73 @@ async def test_handed_over_redis_seats_end_with_the_grace(redis_server: RedisSer
 
 async def _empty(store: Store, engagement_id: str) -> bool:
     return await store.seats(engagement_id) == {}
+
+
+async def test_messages_get_contiguous_seqs_and_a_resend_is_not_doubled(
+    store: Store, second: Store
+) -> None:
+    first, dup = await store.message_append("e", "client-id-1", Role.CLIENT, "Hei <b>du</b>", 1.5)
+    assert (first.seq, dup) == (1, False)
+    again, dup = await second.message_append("e", "client-id-1", Role.CLIENT, "other", 9.0)
+    assert (again, dup) == (first, True)
+    # the same id from the other side is another message
+    reply, dup = await second.message_append("e", "client-id-1", Role.COACH, "Hei", 2.25)
+    assert (reply.seq, dup) == (2, False)
+    assert await store.messages_after("e", 0, 10) == [first, reply]
+    assert await store.messages_after("e", 1, 10) == [reply]
+    assert await store.messages_after("other", 0, 10) == []
+    assert first.text == "Hei <b>du</b>" and first.sent_at == 1.5
+
+
+async def test_concurrent_sends_through_two_connections_get_distinct_seqs(
+    store: Store, second: Store
+) -> None:
+    sends = [
+        (store if n % 2 else second).message_append("e", f"burst-id-{n:03}", Role.CLIENT, f"{n}", n)
+        for n in range(40)
+    ]
+    results = await asyncio.gather(*sends)
+    assert sorted(m.seq for m, _ in results) == list(range(1, 41))
+    stored = await store.messages_after("e", 0, 100)
+    assert [m.seq for m in stored] == list(range(1, 41))
+    assert sorted(m.text for m in stored) == sorted(str(n) for n in range(40))
+
+
+async def test_message_pages_before_and_after(store: Store) -> None:
+    for n in range(1, 8):
+        await store.message_append("e", f"page-id-{n:03}", Role.COACH, f"m{n}", float(n))
+    assert [m.seq for m in await store.messages_after("e", 2, 3)] == [3, 4, 5]
+    assert [m.seq for m in await store.messages_before("e", 0, 3)] == [5, 6, 7]
+    assert [m.seq for m in await store.messages_before("e", 5, 3)] == [2, 3, 4]
+    assert [m.seq for m in await store.messages_before("e", 2, 3)] == [1]
+
+
+async def test_read_marks_only_rise_and_unread_counts_the_other_side(
+    store: Store, second: Store
+) -> None:
+    for n, role in enumerate((Role.CLIENT, Role.CLIENT, Role.COACH, Role.CLIENT), start=1):
+        await store.message_append("e", f"read-id-{n:03}", role, f"m{n}", float(n))
+    assert await store.message_state("e") == ThreadState(4, 0, 0)
+    assert await store.messages_unread("e", Role.COACH, 99) == 3
+    assert await store.messages_unread("e", Role.CLIENT, 99) == 1
+    assert await store.messages_unread("e", Role.COACH, 2) == 2  # capped
+    assert await second.message_read("e", Role.COACH, 2) == ThreadState(4, 2, 0)
+    assert await store.messages_unread("e", Role.COACH, 99) == 1
+    assert await store.message_read("e", Role.COACH, 1) == ThreadState(4, 2, 0)  # never down
+    assert await store.message_read("e", Role.CLIENT, 99) == ThreadState(4, 2, 4)  # capped
+    assert await store.messages_unread("e", Role.CLIENT, 99) == 0
+    assert await store.message_state("nothing") == ThreadState(0, 0, 0)
+    assert await store.messages_unread("nothing", Role.COACH, 99) == 0
+
+
+async def test_erasing_messages_leaves_the_other_threads(store: Store) -> None:
+    await store.message_append("gone", "erase-id-1", Role.CLIENT, "bye", 1.0)
+    await store.message_read("gone", Role.COACH, 1)
+    kept, _ = await store.message_append("kept", "erase-id-1", Role.CLIENT, "stay", 1.0)
+    await store.erase_messages("gone")
+    await store.erase_messages("gone")
+    assert await store.messages_after("gone", 0, 10) == []
+    assert await store.message_state("gone") == ThreadState(0, 0, 0)
+    assert await store.messages_after("kept", 0, 10) == [kept]
+    again, dup = await store.message_append("gone", "erase-id-1", Role.CLIENT, "new", 2.0)
+    assert (again.seq, dup) == (1, False)

@@ -15,6 +15,7 @@ from rooms.agreement import AgreementVersion
 from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.calls import CallKind, CallRecord
 from rooms.lifecycle import ErasureRecord
+from rooms.messages import Message, ThreadState
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
 from rooms.rehearsal import Rehearsal, RehearsalReport
 from rooms.seats import SeatHolder, SeatState
@@ -384,6 +385,37 @@ class LifecycleStore(Protocol):
     async def erase_lifecycle(self, engagement_id: str) -> None: ...
 
 
+class MessageStore(Protocol):
+    """The thread of each engagement (rooms/messages). Appending is one atomic step that
+    gives the next seq and refuses a second message with the same (sender, client id)."""
+
+    async def message_append(
+        self, engagement_id: str, client_id: str, sender: Role, text: str, sent_at: float
+    ) -> tuple[Message, bool]:
+        """Returns the stored message and whether it was already there (a resend)."""
+        ...
+
+    async def messages_after(self, engagement_id: str, seq: int, limit: int) -> list[Message]:
+        """Up to `limit` messages with a seq above `seq`, oldest first."""
+        ...
+
+    async def messages_before(self, engagement_id: str, seq: int, limit: int) -> list[Message]:
+        """The newest `limit` messages below `seq` (0 = the newest of all), oldest first."""
+        ...
+
+    async def message_read(self, engagement_id: str, role: Role, seq: int) -> ThreadState:
+        """Moves `role`'s read mark up to `seq` (never down, never past the last seq)."""
+        ...
+
+    async def message_state(self, engagement_id: str) -> ThreadState: ...
+
+    async def messages_unread(self, engagement_id: str, role: Role, limit: int) -> int:
+        """The other side's messages above `role`'s read mark, counted up to `limit`."""
+        ...
+
+    async def erase_messages(self, engagement_id: str) -> None: ...
+
+
 class Store(
     AccountStore,
     EngagementStore,
@@ -396,6 +428,7 @@ class Store(
     BoardStore,
     AgreementStore,
     LifecycleStore,
+    MessageStore,
     Protocol,
 ):
     """The whole storage surface the app depends on.

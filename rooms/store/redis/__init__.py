@@ -31,6 +31,7 @@ from rooms.store.redis.boards import BoardsMixin
 from rooms.store.redis.connect import Connector, RedisTarget
 from rooms.store.redis.engagements import EngagementsMixin
 from rooms.store.redis.lifecycle import LifecycleMixin
+from rooms.store.redis.messages import MessagesMixin
 from rooms.store.redis.rehearsals import RehearsalsMixin
 from rooms.store.redis.seats import SeatsMixin, node_key
 from rooms.store.redis.sessions import SessionsMixin
@@ -59,6 +60,7 @@ class RedisStore(
     LifecycleMixin,
     RehearsalsMixin,
     SessionsMixin,
+    MessagesMixin,
 ):
     def __init__(self, redis: Redis, node: str, connector: Connector | None = None) -> None:
         super().__init__(redis, node)

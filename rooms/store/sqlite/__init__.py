@@ -18,6 +18,7 @@ from rooms.store.sqlite import (
     boards,
     engagements,
     lifecycle,
+    messages,
     rehearsals,
     seats,
     sessions,
@@ -29,6 +30,7 @@ from rooms.store.sqlite.agreements import AgreementsMixin
 from rooms.store.sqlite.boards import BoardsMixin
 from rooms.store.sqlite.engagements import EngagementsMixin
 from rooms.store.sqlite.lifecycle import LifecycleMixin
+from rooms.store.sqlite.messages import MessagesMixin
 from rooms.store.sqlite.rehearsals import RehearsalsMixin
 from rooms.store.sqlite.seats import SeatsMixin
 from rooms.store.sqlite.sessions import SessionsMixin
@@ -46,6 +48,7 @@ SCHEMAS = (
     lifecycle.SCHEMA,
     rehearsals.SCHEMA,
     sessions.SCHEMA,
+    messages.SCHEMA,
 )
 
 
@@ -60,6 +63,7 @@ class SqliteStore(
     LifecycleMixin,
     RehearsalsMixin,
     SessionsMixin,
+    MessagesMixin,
 ):
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:

@@ -20,6 +20,7 @@ from rooms.board_service import Boards
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
+from rooms.message_service import Messages
 from rooms.program_service import Program
 from rooms.session_service import Sessions
 from rooms.sessions import HeldPolicy
@@ -38,6 +39,7 @@ from server.keys import (
     ENGAGEMENTS,
     JINJA,
     LIFECYCLE,
+    MESSAGES,
     METRICS,
     PROGRAM,
     SESSIONS,
@@ -54,6 +56,7 @@ from signaling import fastjson
 from signaling.board import BoardNamespace
 from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
+from signaling.messages import MessagesNamespace
 from signaling.observed import ObservedServer
 from signaling.pubsub import RedisManager
 from signaling.room import RoomNamespace, RoomPolicy
@@ -136,6 +139,7 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
     held = HeldPolicy(min_together_seconds=settings.session_held_minutes * 60.0)
     app[SESSIONS] = Sessions(store, app[CLOCK], held)
     app[PROGRAM] = Program(app[AGREEMENTS], app[SESSIONS], app[BOARDS], app[LIFECYCLE], app[CLOCK])
+    app[MESSAGES] = Messages(store, app[CLOCK])
     yield
     await store.close()
 
@@ -185,6 +189,7 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
         TimerNamespace(authenticator, timers, store, app[CLOCK], app[SESSIONS])
     )
     app[SIO].register_namespace(BoardNamespace(authenticator, app[BOARDS], app[CLOCK]))
+    app[SIO].register_namespace(MessagesNamespace(authenticator, app[MESSAGES], app[CLOCK]))
     manager = app[SIO].manager
     if isinstance(manager, RedisManager):
         # Subscribe now, not at the first connection (upstream's default), so /readyz can

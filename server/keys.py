@@ -14,6 +14,7 @@ from rooms.board_service import Boards
 from rooms.clock import Clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
+from rooms.message_service import Messages
 from rooms.program_service import Program
 from rooms.session_service import Sessions
 from rooms.store import Store
@@ -36,3 +37,4 @@ SESSIONS = web.AppKey("sessions", Sessions)
 PROGRAM = web.AppKey("program", Program)
 METRICS = web.AppKey("metrics", Metrics)
 DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM (server/shutdown.py)
+MESSAGES = web.AppKey("messages", Messages)

@@ -88,3 +88,18 @@ class BoardEvent(StrEnum):
     # server -> client (and PRESENCE)
     APPLIED = "applied"
     PRIVATE = "private"
+
+
+# The message thread between sessions (signaling/messages.py, docs/messages.md).
+MESSAGES_NAMESPACE = "/messages"
+
+
+class MessageEvent(StrEnum):
+    # client -> server
+    JOIN = "join"
+    SEND = "send"
+    READ = "read"
+    OLDER = "older"
+    # server -> client
+    MESSAGE = "message"
+    RECEIPT = "receipt"

@@ -53,3 +53,15 @@ export const TimerEvent = Object.freeze({
   STATE: "timer:state",
   AGENDA_UPDATED: "timer:agenda-updated",
 });
+
+// The message thread: signaling/protocol.py MESSAGES_NAMESPACE and MessageEvent.
+export const MESSAGES_NAMESPACE = "/messages";
+
+export const MessageEvent = Object.freeze({
+  JOIN: "join",
+  SEND: "send",
+  READ: "read",
+  OLDER: "older",
+  MESSAGE: "message",
+  RECEIPT: "receipt",
+});

@@ -1,8 +1,8 @@
 """Graceful restart (issue 18, acceptance 3): SIGTERM to the process holding a call and a
 board; both people reconnect by themselves through the tested nginx config to the other
 process, keep their seats, the board resyncs, no acknowledged op is lost, and the process
-exits within TANDEM_SHUTDOWN_SECONDS. With SQLite, the same clients resume on the
-restarted process.
+exits within TANDEM_SHUTDOWN_SECONDS. With SQLite, the same clients, and a real room page
+in Chromium, resume on the restarted process without a reload.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from playwright.async_api import Browser
 from prometheus_client.parser import text_string_to_metric_families
 
 from signaling.protocol import BOARD_NAMESPACE, ROOM_NAMESPACE
 from tests.boards import Mirror, op_id
+from tests.browser import context_for
 from tests.helpers import Pair, eventually
 from tests.processes import Cluster, ServerProcess, login_cookie, make_pair_cli
 from tests.redis_server import RedisServer
@@ -273,3 +275,46 @@ async def test_with_sqlite_the_pages_resume_on_the_restarted_process(tmp_path: P
             restarted.stop()
     finally:
         node.stop()
+
+
+DOT = "document.getElementById('status-dot').dataset.state"
+
+
+@pytest.mark.browser
+async def test_a_room_page_resumes_on_the_restarted_process_without_a_reload(
+    browser: Browser, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    pair = make_pair_cli(None, data_dir)
+    node = ServerProcess(None, data_dir, tmp_path / "node.log", **ENV)
+    restarted = ServerProcess(None, data_dir, tmp_path / "node2.log", port=node.port, **ENV)
+    node.start()
+    context = await context_for(browser, node.url)
+    try:
+        page = await context.new_page()
+        await page.goto(f"/i/{pair.invite}/room")
+        await page.get_by_test_id("join").click()
+        await page.wait_for_function(f"() => {DOT} === 'connected'", timeout=20_000)
+        await page.evaluate("() => { window.sameLoad = true; }")
+        node.stop(signal.SIGTERM)
+        await page.wait_for_function(f"() => {DOT} === 'reconnecting'", timeout=20_000)
+        restarted.start()
+        await page.wait_for_function(f"() => {DOT} === 'connected'", timeout=30_000)
+        assert await page.evaluate("() => window.sameLoad === true"), "the page was reloaded"
+        await eventually(lambda: _seats_held(restarted, 1))  # it rejoined its seat
+    finally:
+        await context.close()
+        restarted.stop()
+        node.stop()
+
+
+async def _seats_held(node: ServerProcess, count: int) -> bool:
+    async with aiohttp.ClientSession() as http, http.get(f"{node.url}/metrics") as answer:
+        text = await answer.text()
+    held = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "tandem_seats_held"
+    ]
+    return held == [count]

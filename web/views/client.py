@@ -15,7 +15,7 @@ from aiohttp import web
 
 from rooms.board.schema import NEXT_SESSION
 from rooms.models import Engagement, Role
-from server.keys import BOARDS, CATALOGS, CLOCK, STORE
+from server.keys import BOARDS, CATALOGS, CLOCK, MESSAGES, STORE
 from web.dates import client_zone
 from web.invites import invited_engagement
 from web.render import language_of, newstyle, render
@@ -53,6 +53,11 @@ async def invite_home(request: web.Request) -> web.Response:
         **sessions,
     }
     context.update(await program_context(request, engagement, Role.CLIENT))
+    context.update(
+        role=Role.CLIENT.value,
+        invite=engagement.invite_token,
+        unread=await request.app[MESSAGES].unread(engagement, Role.CLIENT),
+    )
     return await render(request, "client_home.html", context, language=engagement.language.value)
 
 

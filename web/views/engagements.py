@@ -13,7 +13,7 @@ from rooms.errors import InvalidInput, TandemError
 from rooms.models import Cadence, Engagement, Language, Role
 from rooms.sessions.schedule import SERIES_MONTHS
 from rooms.sessions.schedule import SESSION_LENGTHS as SESSION_LENGTHS_PLANNED
-from server.keys import BOARDS, ENGAGEMENTS, PROGRAM, SETTINGS, STORE
+from server.keys import BOARDS, ENGAGEMENTS, MESSAGES, PROGRAM, SETTINGS, STORE
 from web.auth import check_form_origin, require_coach
 from web.dates import coach_zone, coach_zone_name, zone_choices
 from web.forms import read_form
@@ -45,8 +45,10 @@ async def dashboard(request: web.Request) -> web.Response:
     language = language_of(request)
     sessions = {e.id: await overview(request, e, tz, language) for e in engagements}
     milestones = {e.id: await request.app[PROGRAM].milestones(e) for e in engagements}
+    unread = {e.id: await request.app[MESSAGES].unread(e, Role.COACH) for e in engagements}
     context = {
         "milestones": milestones,
+        "unread": unread,
         "engagements": engagements,
         "sessions": sessions,
         "techchecks": techchecks,
@@ -120,6 +122,8 @@ async def detail_page(
     context["series_months"] = SERIES_MONTHS
     context["held_minimum"] = request.app[SETTINGS].session_held_minutes
     context["zone_choices"] = zone_choices(coach_zone_name(request))
+    context["role"], context["invite"] = Role.COACH.value, ""
+    context["unread"] = await request.app[MESSAGES].unread(engagement, Role.COACH)
     return await render(request, "engagement.html", context, status=status)
 
 

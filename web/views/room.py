@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms.models import Engagement, Role
-from server.keys import CLOCK, ENGAGEMENTS, SESSIONS, STORE
+from server.keys import CLOCK, ENGAGEMENTS, MESSAGES, SESSIONS, STORE
 from web.auth import require_coach
 from web.dates import client_zone, coach_zone
 from web.invites import invited_engagement
@@ -70,4 +70,5 @@ async def _room(
     now, gap = request.app[CLOCK](), request.app[SESSIONS].policy.sitting_gap_seconds
     under_way = upcoming is not None and (upcoming.record.planned_start or 0.0) - gap <= now
     context.update(counts=sessions["counts"], current=upcoming if under_way else None)
+    context["unread"] = 0 if rehearsal else await request.app[MESSAGES].unread(engagement, role)
     return await render(request, "room.html", context, language=language)

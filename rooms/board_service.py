@@ -2,9 +2,12 @@
 
 Applying an operation: read the snapshot, apply the pure operation, commit with
 compare-and-set on the version; on a lost race (another process committed first) apply
-again on top of the newer board. An op id seen before is answered with its first version
-and applied nothing, so a browser may resend an unacknowledged edit after a reconnect
-without doubling it.
+again on top of the newer board, as often as it takes: a valid edit is never refused for
+contention. The store's turns make that fair (the loser claims the next commit, see
+BoardStore.board_apply), so each retry waits for at most one other edit; only an
+unreachable store (`unavailable`) ends the loop without applying. An op id seen before
+is answered with its first version and applied nothing, so a browser may resend an
+unacknowledged edit after a reconnect without doubling it.
 
 Private notes are only reachable through methods that take the role and refuse a client.
 
@@ -15,8 +18,11 @@ socket, an old tab, the command line) can edit it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
+import random
+import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,14 +32,17 @@ from rooms.board.records import BoardRecord, BoardSnapshot, PrivateNote
 from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, empty_board
 from rooms.calls import CallKind
 from rooms.clock import Clock
-from rooms.errors import Conflict, Forbidden, InvalidInput, TandemError
+from rooms.errors import Forbidden, InvalidInput, TandemError
 from rooms.lifecycle_service import refuse_if_closed
 from rooms.models import Engagement, Role
 from rooms.store.protocol import BoardStore, CallStore, LifecycleStore
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+TOUCH_EVERY = 10.0  # seconds between activity writes per engagement and role
+TOUCHED_KEPT = 10_000  # remembered activity writes; forgetting one costs one extra write
+TURN_POLL_FIRST = 0.0005
+TURN_POLL_MAX = 0.004
 CATCH_UP_LIMIT = 500  # more missed operations than this: a snapshot is cheaper
 HISTORY_LIMIT = 200
 MAX_PRIVATE_NOTES = 300
@@ -71,6 +80,7 @@ class Boards:
     def __init__(self, store: BoardBacking, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+        self._touched: dict[tuple[str, Role], float] = {}
 
     async def snapshot(self, engagement: Engagement) -> BoardSnapshot:
         stored = await self._store.board_snapshot(engagement.id)
@@ -85,12 +95,21 @@ class Boards:
     async def apply(
         self, engagement: Engagement, role: Role, op_id: object, raw_op: object
     ) -> Applied:
-        """Raises InvalidInput, Forbidden, NotFound or Conflict, having changed nothing."""
+        """Raises InvalidInput, Forbidden, NotFound, Conflict (an add whose id exists) or
+        StoreUnavailable, having changed nothing; never gives up because others edit."""
         checked_id = item_id(op_id, "op_id")
         op = parse_op(raw_op)
         await self._writable(engagement)
-        for _ in range(MAX_ATTEMPTS):
+        contender = secrets.token_hex(8)  # this edit's claim on a turn, across its attempts
+        lost_at: int | None = None
+        waits = 0
+        while True:
             current = await self.snapshot(engagement)
+            if current.version == lost_at:
+                # Nothing committed since we lost: another edit holds the turn. Let it.
+                waits += 1
+                await asyncio.sleep(_jitter(waits))
+                continue
             now = self._clock()
             try:
                 state = apply(current.state, op, role, now)
@@ -102,21 +121,34 @@ class Boards:
                     return Applied(first, True)
                 raise
             record = BoardRecord(current.version + 1, checked_id, role, now, op.to_wire())
-            commit = await self._store.board_apply(engagement.id, current.version, record, state)
+            commit = await self._store.board_apply(
+                engagement.id, current.version, record, state, contender
+            )
             if commit is None:
+                lost_at = current.version
                 continue
-            await self._store.board_touch(engagement.id, role, now)
+            await self._touch_at(engagement.id, role, now)
             if commit.duplicate:
                 first = await self._store.board_op(engagement.id, checked_id)
                 return Applied(first or record, True)
             return Applied(record, False)
-        raise Conflict("The board is busy; try again.")
 
     async def _writable(self, engagement: Engagement) -> None:
         refuse_if_closed(await self._store.closed_at(engagement.id))
 
     async def touch(self, engagement: Engagement, role: Role) -> None:
-        await self._store.board_touch(engagement.id, role, self._clock())
+        await self._touch_at(engagement.id, role, self._clock())
+
+    async def _touch_at(self, engagement_id: str, role: Role, now: float) -> None:
+        """Activity is shown by the day (the dashboard), so a burst of edits writes it
+        once per TOUCH_EVERY instead of once per edit: one store write fewer per op."""
+        key = (engagement_id, role)
+        if now - self._touched.get(key, -TOUCH_EVERY) < TOUCH_EVERY:
+            return
+        await self._store.board_touch(engagement_id, role, now)
+        if len(self._touched) >= TOUCHED_KEPT:
+            self._touched.clear()
+        self._touched[key] = now
 
     async def set_presence(self, engagement: Engagement, sid: str, role: Role, state: str) -> None:
         await self._store.board_presence_set(engagement.id, sid, role, state)
@@ -199,6 +231,13 @@ class Boards:
             last_client_activity=last,
             inactive=now - since > inactive_days * 86400,
         )
+
+
+def _jitter(waits: int) -> float:
+    """Polling for another edit's turn: 1 ms, doubling to 32 ms, each ±50 % so two
+    waiting processes do not poll in step."""
+    delay = min(TURN_POLL_MAX, TURN_POLL_FIRST * 2.0 ** min(waits - 1, 10))
+    return delay * random.uniform(0.5, 1.5)  # noqa: S311 (timing jitter, not a secret)
 
 
 def _coach_only(role: Role) -> None:

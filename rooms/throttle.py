@@ -18,8 +18,6 @@ from rooms.clock import Clock
 from rooms.errors import Throttled
 from rooms.store.protocol import AccountStore
 
-MESSAGE = "Too many failed attempts. Wait a few minutes and try again."
-
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -57,7 +55,7 @@ class FailureThrottle:
         """Raises Throttled while `key` is over one of its steps."""
         retry_after = await self.wait(key)
         if retry_after:
-            raise Throttled(MESSAGE, retry_after=retry_after)
+            raise _throttled(retry_after)
 
     async def failed(self, key: str) -> None:
         await self._store.note_login_failure(key, self._clock(), self._keep)
@@ -68,7 +66,13 @@ class FailureThrottle:
         retry_after = await self.wait(key)
         await self.failed(key)
         if retry_after:
-            raise Throttled(MESSAGE, retry_after=retry_after)
+            raise _throttled(retry_after)
 
     async def clear(self, key: str) -> None:
         await self._store.clear_login_failures(key)
+
+
+def _throttled(retry_after: float) -> Throttled:
+    return Throttled(
+        "Too many failed attempts. Wait a few minutes and try again.", retry_after=retry_after
+    )

@@ -60,12 +60,15 @@ TECHCHECK_NAMESPACE = "/techcheck"
 
 
 class TechCheckEvent(StrEnum):
-    """Client -> server only; every answer comes back as the event's ack (docs/techcheck.md)."""
+    """Client -> server, each answered by its ack, except ECHO_TAKEN_OVER, which the server
+    sends to a socket whose echo session another tab of the same person took over
+    (docs/techcheck.md)."""
 
     ECHO_ICE = "echo:ice"
     ECHO_OFFER = "echo:offer"
     ECHO_STATS = "echo:stats"
     ECHO_STOP = "echo:stop"
+    ECHO_TAKEN_OVER = "echo:taken-over"
     REPORT_SAVE = "report:save"
     REPORT_LATEST = "report:latest"
     # The room rehearsal (docs/rehearsal.md) uses the same echo peer and logs its progress.

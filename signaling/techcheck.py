@@ -2,8 +2,11 @@
 
 A socket is bound at connect to one engagement (client invite or coach cookie) and every
 event acts on that engagement only; no payload names an engagement. Each socket holds at
-most one echo session, and whatever way the socket ends (disconnect, dropped transport,
-shutdown) its session is closed, so the echo peer's capacity is never leaked.
+most one echo session, and so does each person of an engagement: a second tab's offer
+takes the session over and the first tab is told (`echo:taken-over`), so one invite
+cannot hold several of the few echo slots. Whatever way the socket ends (disconnect,
+dropped transport, shutdown) its session is closed, so the echo peer's capacity is never
+leaked.
 """
 
 from __future__ import annotations
@@ -110,14 +113,20 @@ class TechCheckNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise InvalidInput("Expected an object.")
         async with checker.lock:
             await self._stop_locked(checker)  # a new offer replaces this socket's session
+            identity = checker.identity
+            owner = f"{identity.engagement.id}:{identity.role.value}"
+            sdp: Any = payload.get("sdp")  # checked by the echo service's offer parser
+            kind: Any = payload.get("type", "offer")
             try:
-                session = await self.echo.open(payload.get("sdp"), payload.get("type", "offer"))  # type: ignore[arg-type]
+                session = await self.echo.open(sdp, kind, owner)
             except Busy as busy:
                 return {**busy.to_wire(), "retry_after": round(busy.retry_after, 1)}
             if checker.gone:  # disconnected while we negotiated: nobody will use it
                 await self.echo.close(session.session_id)
                 raise NotSeated("This connection has ended. Reload the page.")
             checker.session = session.session_id
+        if session.replaced is not None:
+            await self._taken_over(sid, session.replaced)
         logger.info("tech check started", extra={"room": checker.identity.engagement.id})
         return ok(
             session=session.session_id,
@@ -176,6 +185,14 @@ class TechCheckNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             extra={"room": engagement.id},
         )
         return ok(rehearsal=rehearsal.to_wire())
+
+    async def _taken_over(self, sid: str, session_id: str) -> None:
+        """The same person's other tab or device had the echo session this one replaced:
+        it learns why its test stopped (one session per person and engagement)."""
+        for other_sid, other in list(self._checkers.items()):
+            if other_sid != sid and other.session == session_id:
+                other.session = None
+                await self.emit(TechCheckEvent.ECHO_TAKEN_OVER, {}, to=other_sid)
 
     def _checker(self, sid: str) -> Checker:
         checker = self._checkers.get(sid)

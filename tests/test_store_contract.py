@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from rooms.sessions import (
     SessionStatus,
 )
 from rooms.store import Store, open_store
+from rooms.store.protocol import BOARD_TURN_SECONDS
 from rooms.techcheck import Step, make_report, parse_submission
 from rooms.timer import Agenda, AgendaItem
 from rooms.timer.agenda import Phase
@@ -183,6 +185,40 @@ async def test_concurrent_board_applies_on_one_version_commit_once(store: Store)
     assert len(winners) == 1
     snapshot = await store.board_snapshot(item.id)
     assert snapshot is not None and snapshot.version == 1
+
+
+def timed_record(version: int, op_id: str) -> BoardRecord:
+    """A record stamped now: turns lapse by the record's time (SQLite) or Redis's clock."""
+    return BoardRecord(version, op_id, Role.COACH, time.time(), {"type": "set", "n": version})
+
+
+async def test_a_lost_commit_claims_the_next_turn(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    assert await store.board_apply(item.id, 0, timed_record(1, "op-a1"), {}, "edit-a")
+    assert await store.board_apply(item.id, 0, timed_record(1, "op-b1"), {}, "edit-b") is None
+    # "a" is at the right version, but "b" lost and holds the next turn.
+    assert await store.board_apply(item.id, 1, timed_record(2, "op-a2"), {}, "edit-a") is None
+    assert await store.board_apply(item.id, 1, timed_record(2, "op-x"), {}) is None
+    won = await store.board_apply(item.id, 1, timed_record(2, "op-b1"), {}, "edit-b")
+    assert won == BoardCommit(2, duplicate=False)
+    after = await store.board_apply(item.id, 2, timed_record(3, "op-a2"), {}, "edit-a")
+    assert after == BoardCommit(3, duplicate=False), "the turn ends with its commit"
+    again = await store.board_apply(item.id, 3, timed_record(4, "op-b1"), {}, "edit-c")
+    assert again == BoardCommit(2, duplicate=True), "a resend is answered whoever has the turn"
+
+
+async def test_an_unused_turn_lapses(store: Store) -> None:
+    item = engagement(await coach_id(store))
+    await store.create_engagement(item)
+    await store.board_apply(item.id, 0, timed_record(1, "op-a1"), {}, "edit-a")
+    claimed = time.monotonic()
+    assert await store.board_apply(item.id, 0, timed_record(1, "op-b1"), {}, "edit-b") is None
+    # "b" never comes back (its edit turned invalid, its process died): "a" waits it out.
+    while await store.board_apply(item.id, 1, timed_record(2, "op-a2"), {}, "edit-a") is None:
+        assert time.monotonic() - claimed < BOARD_TURN_SECONDS + 5
+        await asyncio.sleep(0.02)
+    assert time.monotonic() - claimed >= BOARD_TURN_SECONDS * 0.8
 
 
 async def test_board_ops_since_and_history(store: Store) -> None:
@@ -442,6 +478,8 @@ async def _fill(store: Store, item: Engagement, marker: str) -> None:
     op = {"type": "add", "collection": "goals", "id": "goal-1", "fields": {"title": marker}}
     record = BoardRecord(1, "op-0001", Role.COACH, 1.0, op)
     await store.board_apply(item.id, 0, record, {"goals": [{"title": f"{marker} goal"}]})
+    late = timed_record(1, f"op-late-{marker}")  # loses, and claims the next turn
+    assert await store.board_apply(item.id, 0, late, {}, f"edit-{marker}") is None
     await store.board_touch(item.id, Role.CLIENT, 2.0)
     await store.board_presence_set(item.id, f"sid-{marker}", Role.CLIENT, "viewing")
     await store.private_note_put(item.id, PrivateNote("note-a", f"{marker} private", 1.0, 1.0))

@@ -134,8 +134,8 @@ async def test_over_the_cap_is_busy_with_a_retry_hint_then_gets_in(
     make_server: ServerFactory, recorders: list[Recorder]
 ) -> None:
     server = await make_server(echo_max_sessions=2, echo_session_seconds=60)
-    pair = await make_pair(server.app)
-    checks = [await connect(server, recorders, pair) for _ in range(3)]
+    pairs = [await make_pair(server.app, client=name) for name in ("Kari", "Ola", "Siri")]
+    checks = [await connect(server, recorders, pair) for pair in pairs]
     clients = [Client() for _ in range(3)]
     try:
         assert (await offer(checks[0], clients[0]))["ok"]
@@ -158,15 +158,18 @@ async def test_fifty_abrupt_endings_leave_nothing_behind(
     make_server: ServerFactory, recorders: list[Recorder]
 ) -> None:
     server = await make_server(echo_max_sessions=12)
-    pair = await make_pair(server.app)
+    # One engagement per concurrent check: one person's second check would take the first over.
+    pairs = [await make_pair(server.app, client=f"Client {n}") for n in range(10)]
+    pair = pairs[0]
     echo = namespace(server).echo
     warm_up = await connect(server, recorders, pair)  # starts engineio's service task
     await warm_up.close()
     baseline_threads = own_threads()
     baseline_tasks = own_tasks()
 
-    async def one(kind: int) -> None:
-        check = await connect(server, recorders, pair)
+    async def one(n: int) -> None:
+        kind = n % 4
+        check = await connect(server, recorders, pairs[n % len(pairs)])
         client = Client()
         try:
             if kind == 3:  # the socket dies while the offer is being answered
@@ -193,7 +196,7 @@ async def test_fifty_abrupt_endings_leave_nothing_behind(
             await client.close()
 
     for batch in range(5):
-        await asyncio.gather(*(one(i % 4) for i in range(batch * 10, batch * 10 + 10)))
+        await asyncio.gather(*(one(i) for i in range(batch * 10, batch * 10 + 10)))
 
     await eventually(lambda: echo.resources() == (0, 0, 0), TIMEOUT)
     assert namespace(server)._checkers == {}
@@ -210,6 +213,61 @@ async def test_fifty_abrupt_endings_leave_nothing_behind(
             await client.connected.wait()
     finally:
         await client.close()
+
+
+async def test_one_invite_holds_at_most_one_echo_slot(
+    make_server: ServerFactory, recorders: list[Recorder]
+) -> None:
+    """Issue 12, acceptance 6: a second tab of the same person takes the session over (the
+    first is told) instead of taking a second of the few slots; others keep theirs."""
+    server = await make_server(echo_max_sessions=3, echo_session_seconds=60)
+    echo = namespace(server).echo
+    pair = await make_pair(server.app)
+    other = await make_pair(server.app, email="other@example.org", client="Ola")
+    tabs = [await connect(server, recorders, pair) for _ in range(4)]
+    clients = [Client() for _ in range(8)]
+    try:
+        assert (await offer(tabs[0], clients[0]))["ok"]
+        async with asyncio.timeout(TIMEOUT):
+            await clients[0].connected.wait()
+        assert (await offer(tabs[1], clients[1]))["ok"]
+        assert await tabs[0].next(TechCheckEvent.ECHO_TAKEN_OVER) == {}
+        assert echo.resources().sessions == 1
+        gone = await tabs[0].call(TechCheckEvent.ECHO_STATS)
+        assert gone["ok"] is False and gone["error"] == "not-joined"
+        assert (await tabs[1].call(TechCheckEvent.ECHO_STATS))["ok"]
+
+        # Three tabs at once, with the coach and another engagement's client checking too.
+        coach = await connect(server, recorders, pair, Role.COACH)
+        stranger = await connect(server, recorders, other)
+        acks = await asyncio.gather(
+            offer(tabs[1], clients[2]),
+            offer(tabs[2], clients[3]),
+            offer(tabs[3], clients[4]),
+            offer(coach, clients[5]),
+            offer(stranger, clients[6]),
+        )
+        assert all(ack["ok"] for ack in acks), acks
+        assert echo.resources().sessions == 3, "one each: this client, the coach, the other"
+        holding = [
+            tab for tab in tabs[1:] if (await tab.call(TechCheckEvent.ECHO_STATS))["ok"] is True
+        ]
+        assert len(holding) == 1
+        # Every tab but the last to offer had its session taken over, and was told.
+        told = [tab for tab in tabs[1:] if tab not in holding]
+        await eventually(
+            lambda: all(tab.pending(TechCheckEvent.ECHO_TAKEN_OVER) >= 1 for tab in told),
+            TIMEOUT,
+        )
+        taken = sum(tab.pending(TechCheckEvent.ECHO_TAKEN_OVER) for tab in tabs[1:])
+        assert taken in (2, 3), "three offers in a row replace two or three sessions"
+        assert coach.pending(TechCheckEvent.ECHO_TAKEN_OVER) == 0
+        assert stranger.pending(TechCheckEvent.ECHO_TAKEN_OVER) == 0
+        for tab in (*holding, coach, stranger):
+            assert (await tab.call(TechCheckEvent.ECHO_STOP))["stopped"] is True
+    finally:
+        await asyncio.gather(*(client.close() for client in clients))
+    await eventually(lambda: echo.resources() == (0, 0, 0), TIMEOUT)
 
 
 @pytest.mark.parametrize(

@@ -266,6 +266,9 @@ class RehearsalStore(Protocol):
         ...
 
 
+BOARD_TURN_SECONDS = 0.5  # how long a lost edit's claim on the next turn lasts
+
+
 class BoardStore(Protocol):
     """One goal board per engagement: a snapshot, the log of applied operations, who was
     last active, and, kept apart from all of it, the coach's private notes.
@@ -279,12 +282,23 @@ class BoardStore(Protocol):
         ...
 
     async def board_apply(
-        self, engagement_id: str, expected_version: int, record: BoardRecord, state: dict[str, Any]
+        self,
+        engagement_id: str,
+        expected_version: int,
+        record: BoardRecord,
+        state: dict[str, Any],
+        contender: str = "",
     ) -> BoardCommit | None:
         """If `record.op_id` was applied before, returns its commit with duplicate=True and
         stores nothing. Otherwise stores `record` and `state` only if the board is still at
         `expected_version` (`record.version` must be `expected_version + 1`); returns None
-        when it is not (another operation won the race; the caller re-applies on top)."""
+        when it is not (another operation won the race; the caller re-applies on top).
+
+        Turns keep this fair: a `contender` (one id per edit, across its attempts) whose
+        commit loses claims the board's next turn for BOARD_TURN_SECONDS; until it commits
+        or the claim lapses, every other contender's commit returns None without being
+        compared. So a process that lost once wins its next attempt, and a faster process
+        cannot starve a slower one's edit. An empty contender claims nothing."""
         ...
 
     async def board_op(self, engagement_id: str, op_id: str) -> BoardRecord | None:

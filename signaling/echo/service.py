@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import secrets
 from collections.abc import Coroutine
@@ -44,6 +45,7 @@ class EchoSession:
     answer_sdp: str
     answer_type: str
     mode: EchoMode
+    replaced: str | None = None  # the owner's session this one took over, now closed
 
 
 class EchoResources(NamedTuple):
@@ -57,8 +59,15 @@ class EchoResources(NamedTuple):
 class _Live:
     """One session's server-side state; owned by its supervisor task."""
 
-    def __init__(self, pc: RTCPeerConnection, loop: asyncio.AbstractEventLoop, config: EchoConfig):
+    def __init__(
+        self,
+        pc: RTCPeerConnection,
+        loop: asyncio.AbstractEventLoop,
+        config: EchoConfig,
+        owner: str,
+    ):
         self.id = secrets.token_urlsafe(12)
+        self.owner = owner
         self.pc = pc
         self.opened_at = loop.time()
         self.deadline = self.opened_at + config.max_session_seconds
@@ -81,10 +90,20 @@ class _Live:
             self.ended.set()
 
 
+class _OwnerTurn:
+    """Serialises one owner's opens; dropped when nobody is waiting on it."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 class EchoService:
     def __init__(self, config: EchoConfig) -> None:
         self.config = config
         self._sessions: dict[str, _Live] = {}
+        self._owned: dict[str, str] = {}  # owner -> its one session (fair share)
+        self._turns: dict[str, _OwnerTurn] = {}
         self._pcs: set[RTCPeerConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._opening = 0
@@ -116,15 +135,37 @@ class EchoService:
             tasks=sum(not task.done() for task in self._tasks) + pli_tasks,
         )
 
-    async def open(self, offer_sdp: str, offer_type: str) -> EchoSession:
-        """Raises InvalidInput for a bad offer, Busy at capacity (with `retry_after`)."""
+    async def open(self, offer_sdp: str, offer_type: str, owner: str = "") -> EchoSession:
+        """Raises InvalidInput for a bad offer, Busy at capacity (with `retry_after`).
+
+        An `owner` (one engagement's one person) holds at most one session, counting one
+        being negotiated: its opens run one at a time, and each first closes the owner's
+        current session (reason "taken-over", named in `replaced`), so a second tab takes
+        the check over instead of taking a second slot from everyone else."""
+        if not owner:
+            return await self._open(offer_sdp, offer_type, "")
+        turn = self._turns.setdefault(owner, _OwnerTurn())
+        turn.users += 1
+        try:
+            async with turn.lock:
+                replaced = self._owned.get(owner)
+                if replaced is not None:
+                    await self.close(replaced, reason="taken-over")
+                session = await self._open(offer_sdp, offer_type, owner)
+        finally:
+            turn.users -= 1
+            if turn.users == 0:
+                del self._turns[owner]
+        return dataclasses.replace(session, replaced=replaced)
+
+    async def _open(self, offer_sdp: str, offer_type: str, owner: str) -> EchoSession:
         if self._state != "running":
             raise Busy("The echo peer is not running.", retry_after=self.config.max_session_seconds)
         parse_offer(offer_sdp, offer_type)
         self._check_capacity()
         pc = RTCPeerConnection(self.config.rtc_configuration())
         self._pcs.add(pc)
-        live = _Live(pc, asyncio.get_running_loop(), self.config)
+        live = _Live(pc, asyncio.get_running_loop(), self.config, owner)
         self._opening += 1
         try:
             answer_sdp = await self._negotiate(live, offer_sdp)
@@ -138,16 +179,18 @@ class EchoService:
         finally:
             self._opening -= 1
         self._sessions[live.id] = live
+        if owner:
+            self._owned[owner] = live.id
         live.supervisor = self._spawn(self._supervise(live))
         logger.info("echo session %s opened (%s)", live.id, live.mode)
         return EchoSession(live.id, answer_sdp, "answer", live.mode)
 
-    async def close(self, session_id: str) -> bool:
+    async def close(self, session_id: str, reason: str = "closed") -> bool:
         """Idempotent: False if the session was already gone (e.g. timed out)."""
         live = self._sessions.get(session_id)
         if live is None or live.supervisor is None:
             return False
-        live.end("closed")
+        live.end(reason)
         # Shielded: a caller giving up must not interrupt the teardown half-way.
         await asyncio.shield(live.supervisor)
         return True
@@ -259,6 +302,8 @@ class EchoService:
                     task.cancel()
             await self._close_pc(live.pc)
             self._sessions.pop(live.id, None)
+            if live.owner and self._owned.get(live.owner) == live.id:
+                del self._owned[live.owner]
             logger.info("echo session %s ended: %s", live.id, live.reason or "cancelled")
 
     async def _watch(self, live: _Live) -> None:

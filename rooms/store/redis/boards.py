@@ -5,6 +5,7 @@ Keys per engagement (all under `tandem:`):
 - `board-ops:<id>`: list of JSON records, record N at index N-1 (versions start at 1 and
   grow by one, so a range of versions is one LRANGE);
 - `board-opids:<id>`: hash op id -> version, the idempotency index;
+- `board-turn:<id>`: the contender that lost a commit and holds the next turn (PX 0.5 s);
 - `board-activity:<id>`: hash role -> last time;
 - `board-presence:<id>`: hash socket id -> JSON (role, state, node); an entry counts only
   while its process's heartbeat key (`node:<node>`) lives;
@@ -27,13 +28,15 @@ from typing import Any
 from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.errors import NotFound
 from rooms.models import Role
+from rooms.store.protocol import BOARD_TURN_SECONDS
 from rooms.store.redis.base import RedisBase, guarded, keyname, text, texts
 from rooms.store.redis.engagements import engagement_key
 from rooms.store.redis.seats import node_key
 
-# KEYS: engagement, board, ops, opids. ARGV: expected version, new version, op id,
-# record JSON, state JSON. Returns {-1} unknown engagement, {0} lost the race,
-# {1, version} duplicate op id, {2, version} applied.
+# KEYS: engagement, board, ops, opids, turn. ARGV: expected version, new version, op id,
+# record JSON, state JSON, contender, turn ms. Returns {-1} unknown engagement, {0} lost
+# the race (or another contender has the turn), {1, version} duplicate op id,
+# {2, version} applied. A contender that loses claims the next turn (docs/board.md).
 APPLY = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local seen = redis.call('HGET', KEYS[4], ARGV[3])
@@ -42,11 +45,17 @@ if seen then
   redis.call('HSET', KEYS[4], ARGV[3], seen)
   return {1, tonumber(seen)}
 end
+local turn = redis.call('GET', KEYS[5])
+if turn and turn ~= ARGV[6] then return {0} end
 local stored = redis.call('HGET', KEYS[2], 'version') or '0'
-if stored ~= ARGV[1] then return {0} end
+if stored ~= ARGV[1] then
+  if ARGV[6] ~= '' and not turn then redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7]) end
+  return {0}
+end
 redis.call('HSET', KEYS[2], 'version', ARGV[2], 'state', ARGV[5])
 redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[2])
+if turn then redis.call('DEL', KEYS[5]) end
 return {2, tonumber(ARGV[2])}
 """
 
@@ -110,7 +119,12 @@ class BoardsMixin(RedisBase):
 
     @guarded
     async def board_apply(
-        self, engagement_id: str, expected_version: int, record: BoardRecord, state: dict[str, Any]
+        self,
+        engagement_id: str,
+        expected_version: int,
+        record: BoardRecord,
+        state: dict[str, Any],
+        contender: str = "",
     ) -> BoardCommit | None:
         if record.version != expected_version + 1:
             raise ValueError("a board record must be exactly one version newer")
@@ -121,6 +135,7 @@ class BoardsMixin(RedisBase):
                 _board_key(engagement_id),
                 _ops_key(engagement_id),
                 keyname("board-opids", engagement_id),
+                keyname("board-turn", engagement_id),
             ],
             [
                 str(expected_version),
@@ -128,6 +143,8 @@ class BoardsMixin(RedisBase):
                 record.op_id,
                 json.dumps(record.to_wire(), ensure_ascii=False),
                 json.dumps(state, ensure_ascii=False),
+                contender,
+                str(int(BOARD_TURN_SECONDS * 1000)),
             ],
         )
         kind = _found(int(outcome[0]))
@@ -242,11 +259,13 @@ class BoardsMixin(RedisBase):
 
     @guarded
     async def erase_boards(self, engagement_id: str) -> None:
-        """The board, its history, activity, presence and the coach's private notes."""
+        """The board, its history, a claimed turn, activity, presence and the coach's
+        private notes."""
         await self._redis.delete(
             _board_key(engagement_id),
             _ops_key(engagement_id),
             keyname("board-opids", engagement_id),
+            keyname("board-turn", engagement_id),
             keyname("board-activity", engagement_id),
             keyname("board-presence", engagement_id),
             *_notes_keys(engagement_id),

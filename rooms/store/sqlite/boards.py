@@ -3,7 +3,9 @@
 `board_apply` runs as one IMMEDIATE transaction: the op-id check, the version compare,
 the log append and the snapshot replace commit together or not at all, and the snapshot
 update is itself conditional on the version (`WHERE version = ?`), so two processes
-sharing the file cannot both commit on top of the same version.
+sharing the file cannot both commit on top of the same version. A losing contender's
+claim on the next turn (BoardStore.board_apply) is a row in `board_turns`, checked in the
+same transaction.
 
 Private notes sit in their own table that no board query reads. Presence is a TEMP table:
 it belongs to this process's connection and is gone when the process is.
@@ -15,9 +17,12 @@ import json
 import sqlite3
 from typing import Any
 
+import aiosqlite
+
 from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.errors import NotFound
 from rooms.models import Role
+from rooms.store.protocol import BOARD_TURN_SECONDS
 from rooms.store.sqlite.base import SqliteBase
 
 SCHEMA = """
@@ -41,6 +46,11 @@ CREATE TABLE IF NOT EXISTS board_activity (
     role TEXT NOT NULL,
     at REAL NOT NULL,
     PRIMARY KEY (engagement_id, role)
+);
+CREATE TABLE IF NOT EXISTS board_turns (
+    engagement_id TEXT PRIMARY KEY,
+    contender TEXT NOT NULL,
+    until REAL NOT NULL
 );
 CREATE TEMP TABLE IF NOT EXISTS board_presence (
     engagement_id TEXT NOT NULL,
@@ -66,6 +76,16 @@ def _record(row: sqlite3.Row) -> BoardRecord:
     )
 
 
+async def _turn(db: aiosqlite.Connection, engagement_id: str, now: float) -> str | None:
+    """The contender holding this board's next turn, if its claim has not lapsed."""
+    async with db.execute(
+        "SELECT contender FROM board_turns WHERE engagement_id = ? AND until > ?",
+        (engagement_id, now),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return str(row["contender"]) if row else None
+
+
 class BoardsMixin(SqliteBase):
     async def board_snapshot(self, engagement_id: str) -> BoardSnapshot | None:
         row = await self._one(
@@ -74,7 +94,12 @@ class BoardsMixin(SqliteBase):
         return BoardSnapshot(row["version"], json.loads(row["state"])) if row else None
 
     async def board_apply(
-        self, engagement_id: str, expected_version: int, record: BoardRecord, state: dict[str, Any]
+        self,
+        engagement_id: str,
+        expected_version: int,
+        record: BoardRecord,
+        state: dict[str, Any],
+        contender: str = "",
     ) -> BoardCommit | None:
         if record.version != expected_version + 1:
             raise ValueError("a board record must be exactly one version newer")
@@ -87,6 +112,9 @@ class BoardsMixin(SqliteBase):
                     seen = await cursor.fetchone()
                 if seen is not None:
                     return BoardCommit(seen["version"], duplicate=True)
+                turn = await _turn(db, engagement_id, record.at)
+                if turn is not None and turn != contender:
+                    return None
                 encoded = json.dumps(state, ensure_ascii=False)
                 if expected_version == 0:
                     cursor = await db.execute(
@@ -100,7 +128,16 @@ class BoardsMixin(SqliteBase):
                         (record.version, encoded, engagement_id, expected_version),
                     )
                 if cursor.rowcount != 1:
+                    if contender and turn is None:
+                        await db.execute(
+                            "INSERT OR REPLACE INTO board_turns VALUES (?, ?, ?)",
+                            (engagement_id, contender, record.at + BOARD_TURN_SECONDS),
+                        )
                     return None
+                if turn is not None:
+                    await db.execute(
+                        "DELETE FROM board_turns WHERE engagement_id = ?", (engagement_id,)
+                    )
                 await db.execute(
                     "INSERT INTO board_ops VALUES (?, ?, ?, ?, ?, ?)",
                     (
@@ -212,11 +249,13 @@ class BoardsMixin(SqliteBase):
             return cursor.rowcount == 1
 
     async def erase_boards(self, engagement_id: str) -> None:
-        """The board, its history, activity, presence and the coach's private notes."""
+        """The board, its history, a claimed turn, activity, presence and the coach's
+        private notes."""
         await self._erase_rows(
             engagement_id,
             "boards",
             "board_ops",
+            "board_turns",
             "board_activity",
             "board_presence",
             "private_notes",

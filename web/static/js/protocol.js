@@ -36,6 +36,7 @@ export const TechCheckEvent = Object.freeze({
   ECHO_OFFER: "echo:offer",
   ECHO_STATS: "echo:stats",
   ECHO_STOP: "echo:stop",
+  ECHO_TAKEN_OVER: "echo:taken-over",
   REPORT_SAVE: "report:save",
   REPORT_LATEST: "report:latest",
   REHEARSAL_SAVE: "rehearsal:save",

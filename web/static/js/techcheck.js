@@ -168,6 +168,13 @@ function connectSocket() {
       socket.disconnect();
     }
   });
+  // Another tab or device of ours started the test: the server gave it our echo session
+  // (one per person), so stop here and say where the test went.
+  socket.on(TechCheckEvent.ECHO_TAKEN_OVER, () => {
+    clearTimeout(state.retryTimer);
+    closeLoopback();
+    networkStatus("network-taken-over");
+  });
   state.socket = socket;
   return socket;
 }

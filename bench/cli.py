@@ -1,7 +1,7 @@
 """`python -m bench <scenario> [--quick]`: runs scenarios, prints tables, appends JSON lines.
 
-Scenarios (issue 8): relay (1), joins (2), board (3), idle (4), media (5), pages (7), echo (6),
-all.
+Scenarios (issue 8): relay (1), joins (2), board (3), idle (4), media (5), pages (7), echo (6);
+soak (issue 12: memory and descriptors over 2,000 connect/join/leave cycles); all.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from bench import machine, relay
 from bench.results import RESULTS, Recorder
 from bench.servers import CACHE, TandemFixture, ensure_peers, targets
 
-SCENARIOS = ("relay", "joins", "idle", "media", "pages", "echo", "board")
+SCENARIOS = ("relay", "joins", "idle", "media", "pages", "echo", "board", "soak")
 QUICK_TARGETS = ("tandem", "node-socketio", "py-socketio-tuned")
 NETNS_FLAG = "TANDEM_BENCH_NETNS"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     chosen = SCENARIOS if "all" in args.scenario else tuple(args.scenario)
-    loadgen_sha = ensure_peers()  # needs the registries: before entering the namespace
+    # The reference peers (and the registries to install them) only for the scenarios that
+    # run them, and before entering the namespace.
+    uses_peers = bool(set(chosen) & {"relay", "joins", "idle", "media", "pages", "echo"})
+    loadgen_sha = ensure_peers() if uses_peers else None
     if not args.no_netns and os.environ.get(NETNS_FLAG) != "1" and os.geteuid() == 0:
         _reexec_in_netns()
     os.sched_setaffinity(0, {machine.GENERATOR_CPU})  # keep CPU 0 for the server under test
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if sessions:
             rows = relay.measure_all(picked, sessions, fixture, rec, log_dir)
             output.append(relay.tables(rows))
-        for name in ("board", "media", "pages", "echo"):
+        for name in ("board", "media", "pages", "echo", "soak"):
             if name in chosen:
                 output.append(_scenario(name, fixture, rec, log_dir, args.quick))
     finally:
@@ -118,6 +121,10 @@ def _scenario(name: str, fixture: TandemFixture, rec: Recorder, log_dir: Path, q
             from bench import echo
 
             return echo.run(rec, quick)
+        if name == "soak":
+            from bench import soak
+
+            return soak.run(fixture, rec, log_dir, quick)
         from bench import board
 
         return board.run(fixture, rec, log_dir, quick)

@@ -14,16 +14,23 @@ from __future__ import annotations
 
 import time
 from contextvars import ContextVar
+from enum import StrEnum
 from typing import Any, Protocol
 
 import socketio
 
-from signaling.protocol import BoardEvent, ErrorCode, Event, TechCheckEvent, TimerEvent
+from signaling import protocol
+from signaling.protocol import ErrorCode
 
 SOCKET_ID: ContextVar[str | None] = ContextVar("tandem_socket_id", default=None)
 
+# Every event enum of signaling/protocol.py, so a new namespace's events are counted by
+# name without a change here.
 KNOWN_EVENTS = frozenset(
-    e.value for group in (Event, TimerEvent, TechCheckEvent, BoardEvent) for e in group
+    member.value
+    for item in vars(protocol).values()
+    if isinstance(item, type) and issubclass(item, StrEnum) and item is not ErrorCode
+    for member in item
 )
 KNOWN_CODES = frozenset(code.value for code in ErrorCode)
 UNKNOWN = "unknown"

@@ -15,7 +15,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from server.app import create_app
 from server.config import Settings
 from server.keys import STORE
-from signaling.protocol import BOARD_NAMESPACE, TECHCHECK_NAMESPACE, TIMER_NAMESPACE, TechCheckEvent
+from signaling.protocol import (
+    BOARD_NAMESPACE,
+    MESSAGES_NAMESPACE,
+    TECHCHECK_NAMESPACE,
+    TIMER_NAMESPACE,
+    MessageEvent,
+    TechCheckEvent,
+)
 from tests.boards import board_coach
 from tests.conftest import ClientFactory
 from tests.helpers import FakeClock, eventually, make_pair
@@ -154,8 +161,16 @@ async def test_unknown_event_names_do_not_become_labels(
     recorders.append(c)
     await c.sio.emit("made-up-event-9f3a", {}, namespace="/room")
     await c.call("join", {"device": c.device})  # handled after the unknown one
+    messages = Recorder(MESSAGES_NAMESPACE)
+    recorders.append(messages)
+    await messages.connect(str(server.make_url("")), {"invite": pair.invite})
+    await messages.call(MessageEvent.OLDER, {})  # a namespace added after /metrics was
     _, text = await scrape(server)
     assert "made-up-event-9f3a" not in text
+    found = samples(text)
+    assert value(found, "tandem_socket_messages_total", namespace="/room", event="unknown") == 1
+    older = {"namespace": MESSAGES_NAMESPACE, "event": "older"}
+    assert value(found, "tandem_socket_messages_total", **older) == 1
 
 
 async def test_without_the_token_it_is_401_and_a_wrong_one_too(server: TestServer) -> None:

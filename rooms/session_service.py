@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_SESSIONS = 150  # three years of weekly sessions: enough for any program
 RECAP_HISTORY = 2000
+MAX_CATCH_UP = 10  # earlier calls of one sitting a close looks back at
 CORRECTABLE = (SessionStatus.HELD, SessionStatus.MISSED, SessionStatus.CANCELLED)
 
 
@@ -195,21 +196,31 @@ class Sessions:
         """Attaches a closed real call to its sitting's session and works out whether
         that session is now held; builds its recap when it is. Earlier closed calls that
         no hook attached (a process that stopped between closing and attaching, a store
-        that was briefly down) are attached first, in order, so none is lost."""
+        that was briefly down) within the sitting gap before it are attached first, in
+        order, so none of this sitting is lost. (Older short calls stay unattached for
+        good: looking only this far back keeps each close a small, bounded piece of work.)"""
         if call.kind is not CallKind.REAL or call.ended_at is None:
             return None
-        attached = {c for s in await self._store.sessions_of(engagement.id) for c in s.calls}
+        sessions = await self._store.sessions_of(engagement.id)
+        attached = {c for s in sessions for c in s.calls}
+        since = call.started_at - self.policy.sitting_gap_seconds
         earlier = [
             c
             for c in await self._store.calls_of(engagement.id)
             if c.kind is CallKind.REAL
             and c.ended_at is not None
+            and c.ended_at >= since
             and c.id not in attached
             and c.id != call.id
             and (c.started_at, c.id) < (call.started_at, call.id)
-        ]
+        ][-MAX_CATCH_UP:]
         for missed in earlier:
-            await self._attach(engagement, missed)
+            # Only a call with a session to join needs a write; calls nobody planned are
+            # summed by the unplanned chain of the call closing now.
+            if rules.sitting_for(sessions, missed, self.policy) or rules.planned_for(
+                sessions, missed, self.policy
+            ):
+                await self._attach(engagement, missed)
         return await self._attach(engagement, call)
 
     async def _attach(self, engagement: Engagement, call: CallRecord) -> SessionRecord | None:

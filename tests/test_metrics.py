@@ -98,12 +98,17 @@ async def test_a_call_a_board_op_and_a_tech_check_move_the_counters(
     }
     assert (await b.call("op", {"op_id": "op-000001", "base_version": 0, "op": op}))["ok"]
 
-    first, second = await connect(server, recorders, pair), await connect(server, recorders, pair)
+    # Another engagement's check: a person's own second offer would replace their first.
+    other_pair = await make_pair(server.app, client="Ola")
+    first, second = (
+        await connect(server, recorders, pair),
+        await connect(server, recorders, other_pair),
+    )
     peer, other = Client(), Client()
     try:
         assert (await offer(first, peer))["ok"]
         busy = await offer(second, other)
-        assert busy["error"] == "busy"
+        assert busy.get("error") == "busy", busy
         assert (await first.call(TechCheckEvent.REPORT_SAVE, {"report": REPORT}))["ok"]
         status, text = await scrape(server)
     finally:

@@ -225,3 +225,27 @@ async def test_the_coach_reads_times_in_the_zone_they_choose(
     assert status == 400 and "Europe/Oslo" in body
     coach = await client.app[STORE].coach_by_email("coach@example.org")
     assert coach is not None and coach.time_zone == "Europe/London"
+
+
+async def test_a_session_that_was_not_held_can_be_moved_to_a_new_time(
+    client: TestClient, clock: FakeClock
+) -> None:
+    pair = await make_pair(client.app)
+    client.session.cookie_jar.update_cookies(cookies(pair))
+    page = f"/engagements/{pair.engagement_id}"
+    status, _ = await post_form(
+        client, page, f"{page}/sessions", {"date": "2027-01-14", "time": "10:00"}
+    )  # the day before the clock's today: missed
+    assert status == 303
+    [missed] = await client.app[STORE].sessions_of(pair.engagement_id)
+    detail = await (await client.get(page)).text()
+    assert f'data-session-id="{missed.id}" data-status="missed"' in detail
+    assert f"/sessions/{missed.id}/move" in detail
+    status, _ = await post_form(
+        client, page, f"{page}/sessions/{missed.id}/move", {"date": "2027-01-21", "time": "10:00"}
+    )
+    assert status == 303
+    moved = await client.app[STORE].session_get(pair.engagement_id, missed.id)
+    assert moved is not None and moved.sequence == 1
+    detail = await (await client.get(page)).text()
+    assert f'data-session-id="{missed.id}" data-status="planned"' in detail

@@ -157,6 +157,21 @@ class Settings:
         3600,
         "How often the server looks for closed programs whose retention has run out.",
     )
+    smtp_url: str = setting(
+        "TANDEM_SMTP_URL",
+        "",
+        "SMTP server for e-mail notices and password resets: `smtp://user:password@host:587` "
+        "(STARTTLS when offered), `smtps://…:465` (TLS) or `smtp://host:25?tls=off`. "
+        "Empty: notices show in the app only.",
+    )
+    mail_from: str = setting(
+        "TANDEM_MAIL_FROM", "tandem@localhost", "The From address of e-mail notices."
+    )
+    notice_check_seconds: int = setting(
+        "TANDEM_NOTICE_CHECK_SECONDS",
+        30,
+        "How often the server plans reminders and nudges and sends the notices that are due.",
+    )
 
     session_held_minutes: int = setting(
         "TANDEM_SESSION_HELD_MINUTES",
@@ -192,6 +207,10 @@ class Settings:
             raise ConfigError("TANDEM_RETENTION_DAYS must be between 1 and 3650")
         if not 1 <= self.erase_check_seconds <= 86400:
             raise ConfigError("TANDEM_ERASE_CHECK_SECONDS must be between 1 and 86400")
+        if not 1 <= self.notice_check_seconds <= 3600:
+            raise ConfigError("TANDEM_NOTICE_CHECK_SECONDS must be between 1 and 3600")
+        if self.smtp_url and urlsplit(self.smtp_url).scheme not in ("smtp", "smtps"):
+            raise ConfigError("TANDEM_SMTP_URL must start with smtp:// or smtps://")
         if not 1 <= self.session_held_minutes <= 240:
             raise ConfigError("TANDEM_SESSION_HELD_MINUTES must be between 1 and 240")
         if not _known_zone(self.time_zone):

@@ -20,6 +20,7 @@ from rooms.errors import Conflict, NotFound, RoomFull
 from rooms.lifecycle import ErasureReason, ErasureRecord
 from rooms.messages import ThreadState
 from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, Role, SetupLink
+from rooms.notices import Contact, LogEntry, Notice, NoticeKind, Outcome
 from rooms.rehearsal import REHEARSALS_KEPT, RehearsalReport, RehearsalStep
 from rooms.seats import SeatHolder, SeatState
 from rooms.sessions import (
@@ -515,6 +516,13 @@ async def _fill(store: Store, item: Engagement, marker: str) -> None:
     await store.message_append(item.id, f"m-{marker}-1", Role.CLIENT, f"{marker} message", 7.0)
     await store.message_append(item.id, f"m-{marker}-2", Role.COACH, f"{marker} reply", 7.5)
     await store.message_read(item.id, Role.COACH, 1)
+    await store.notice_set_contact(item.id, f"{marker.lower()}@example.org", f"unsub-{marker}")
+    sent = Notice(
+        item.id, f"reminder-24h:s-{marker}:1", NoticeKind.REMINDER_24H, 5.0, f"s-{marker}"
+    )
+    await store.notice_plan(sent)
+    await store.notice_done(sent, LogEntry(6.0, NoticeKind.REMINDER_24H, Outcome.SENT))
+    await store.notice_plan(Notice(item.id, f"nudge:{marker}", NoticeKind.NUDGE, 9e9))
     await store.close_engagement(item.id, 7.0)
 
 
@@ -602,6 +610,8 @@ async def test_erasure_leaves_nothing_of_the_engagement_and_spares_the_others(
         await store.rehearsals_of(kept.id),
         await store.messages_after(kept.id, 0, 100),
         await store.message_state(kept.id),
+        await store.notice_log(kept.id),
+        await store.notice_contact(kept.id),
         await store.engagement(kept.id),
     )
 
@@ -631,6 +641,8 @@ async def test_erasure_leaves_nothing_of_the_engagement_and_spares_the_others(
         await store.rehearsals_of(kept.id),
         await store.messages_after(kept.id, 0, 100),
         await store.message_state(kept.id),
+        await store.notice_log(kept.id),
+        await store.notice_contact(kept.id),
         await store.engagement(kept.id),
     )
     assert kept_after == kept_before
@@ -915,3 +927,39 @@ async def test_erasing_messages_leaves_the_other_threads(store: Store) -> None:
     assert await store.messages_after("kept", 0, 10) == [kept]
     again, dup = await store.message_append("gone", "erase-id-1", Role.CLIENT, "new", 2.0)
     assert (again.seq, dup) == (1, False)
+
+
+async def test_a_notice_is_planned_once_and_claimed_by_one_connection(
+    store: Store, second: Store
+) -> None:
+    notice = Notice("e", "reminder-24h:s1:100", NoticeKind.REMINDER_24H, 10.0, "s1")
+    assert await store.notice_plan(notice) is True
+    assert await second.notice_plan(notice) is False
+    assert await store.notice_claim(9.0, 60.0, 10) == []  # not due yet
+    claims = await asyncio.gather(
+        *((store if n % 2 else second).notice_claim(10.0, 60.0, 10) for n in range(10))
+    )
+    assert [c for c in claims if c] == [[notice]]
+    assert await store.notice_claim(69.0, 60.0, 10) == []  # leased
+    assert await second.notice_claim(70.0, 60.0, 10) == [notice]  # its claimer died: again
+    entry = LogEntry(71.0, NoticeKind.REMINDER_24H, Outcome.SENT)
+    await second.notice_done(notice, entry)
+    assert await store.notice_claim(1e6, 60.0, 10) == []
+    assert await store.notice_plan(notice) is False  # done: never planned again
+    await store.notice_done(Notice("e", "nudge:1", NoticeKind.NUDGE, 1.0), None)
+    assert await store.notice_log("e") == [entry]
+    assert await store.notice_log("other") == []
+
+
+async def test_contacts_opt_out_by_token_and_keep_the_opt_out(store: Store, second: Store) -> None:
+    assert await store.notice_contact("e") is None
+    await store.notice_set_contact("e", "kari@example.org", "unsub-token-1")
+    assert await second.notice_contact("e") == Contact("kari@example.org", False, "unsub-token-1")
+    assert await second.notice_opt_out("wrong-token") is None
+    assert await second.notice_opt_out("unsub-token-1") == "e"
+    await store.notice_set_contact("e", "kari@new.example.org", "unsub-token-2")
+    assert await store.notice_contact("e") == Contact("kari@new.example.org", True, "unsub-token-1")
+    await store.notice_set_contact("f", "ola@example.org", "unsub-token-3")
+    await store.notice_set_contact("f", "", "unused")
+    assert await store.notice_contact("f") is None
+    assert await store.notice_opt_out("unsub-token-3") is None

@@ -17,6 +17,7 @@ from rooms.calls import CallKind, CallRecord
 from rooms.lifecycle import ErasureRecord
 from rooms.messages import Message, ThreadState
 from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
+from rooms.notices import Contact, LogEntry, Notice
 from rooms.rehearsal import Rehearsal, RehearsalReport
 from rooms.seats import SeatHolder, SeatState
 from rooms.sessions.records import CallReport, MediaPath, QualityLevel, SessionRecord
@@ -430,6 +431,38 @@ class MessageStore(Protocol):
     async def erase_messages(self, engagement_id: str) -> None: ...
 
 
+class NoticeStore(Protocol):
+    """The due-queue of notices and their log (rooms/notices). Claiming is one atomic step
+    across processes: a claimed notice is due again only after `lease` seconds, so a
+    process that dies mid-send leaves it to another, and a finished one is never claimed."""
+
+    async def notice_plan(self, notice: Notice) -> bool:
+        """Queues the notice unless its key was planned before; True when it was new."""
+        ...
+
+    async def notice_claim(self, now: float, lease: float, limit: int) -> list[Notice]: ...
+
+    async def notice_done(self, notice: Notice, entry: LogEntry | None) -> None:
+        """Takes the notice off the queue for good and logs `entry` (None: dropped unlogged)."""
+        ...
+
+    async def notice_log(self, engagement_id: str) -> list[LogEntry]:
+        """Newest first."""
+        ...
+
+    async def notice_contact(self, engagement_id: str) -> Contact | None: ...
+
+    async def notice_set_contact(self, engagement_id: str, email: str, token: str) -> None:
+        """Sets the address (an empty one removes it); an opt-out stays in force."""
+        ...
+
+    async def notice_opt_out(self, token: str) -> str | None:
+        """Opts out the engagement whose unsubscribe token this is; returns its id."""
+        ...
+
+    async def erase_notices(self, engagement_id: str) -> None: ...
+
+
 class Store(
     AccountStore,
     EngagementStore,
@@ -443,6 +476,7 @@ class Store(
     AgreementStore,
     LifecycleStore,
     MessageStore,
+    NoticeStore,
     Protocol,
 ):
     """The whole storage surface the app depends on.

@@ -32,6 +32,7 @@ from rooms.store.redis.connect import Connector, RedisTarget
 from rooms.store.redis.engagements import EngagementsMixin
 from rooms.store.redis.lifecycle import LifecycleMixin
 from rooms.store.redis.messages import MessagesMixin
+from rooms.store.redis.notices import NoticesMixin
 from rooms.store.redis.rehearsals import RehearsalsMixin
 from rooms.store.redis.seats import SeatsMixin, node_key
 from rooms.store.redis.sessions import SessionsMixin
@@ -61,6 +62,7 @@ class RedisStore(
     RehearsalsMixin,
     SessionsMixin,
     MessagesMixin,
+    NoticesMixin,
 ):
     def __init__(self, redis: Redis, node: str, connector: Connector | None = None) -> None:
         super().__init__(redis, node)

@@ -19,6 +19,7 @@ from rooms.store.sqlite import (
     engagements,
     lifecycle,
     messages,
+    notices,
     rehearsals,
     seats,
     sessions,
@@ -31,6 +32,7 @@ from rooms.store.sqlite.boards import BoardsMixin
 from rooms.store.sqlite.engagements import EngagementsMixin
 from rooms.store.sqlite.lifecycle import LifecycleMixin
 from rooms.store.sqlite.messages import MessagesMixin
+from rooms.store.sqlite.notices import NoticesMixin
 from rooms.store.sqlite.rehearsals import RehearsalsMixin
 from rooms.store.sqlite.seats import SeatsMixin
 from rooms.store.sqlite.sessions import SessionsMixin
@@ -49,6 +51,7 @@ SCHEMAS = (
     rehearsals.SCHEMA,
     sessions.SCHEMA,
     messages.SCHEMA,
+    notices.SCHEMA,
 )
 
 
@@ -64,6 +67,7 @@ class SqliteStore(
     RehearsalsMixin,
     SessionsMixin,
     MessagesMixin,
+    NoticesMixin,
 ):
     @classmethod
     async def open(cls, path: Path) -> SqliteStore:

@@ -21,6 +21,7 @@ from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
 from rooms.message_service import Messages
+from rooms.notice_service import Notices
 from rooms.program_service import Program
 from rooms.session_service import Sessions
 from rooms.sessions import HeldPolicy
@@ -39,8 +40,11 @@ from server.keys import (
     ENGAGEMENTS,
     JINJA,
     LIFECYCLE,
+    MAIL_ENABLED,
     MESSAGES,
     METRICS,
+    NOTICE_SENDER,
+    NOTICES,
     PROGRAM,
     SESSIONS,
     SETTINGS,
@@ -48,9 +52,11 @@ from server.keys import (
     STORE,
 )
 from server.logs import request_ids
+from server.mail import Mailer, parse_smtp_url
 from server.measured_store import MeasuredStore
 from server.metrics import EchoCollector, Metrics, room_probe
 from server.metrics_http import metrics_view
+from server.notices import NoticeSender
 from server.websockets import disable_compression
 from signaling import fastjson
 from signaling.board import BoardNamespace
@@ -92,6 +98,8 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     app.cleanup_ctx.append(_signaling_context)
     app.cleanup_ctx.append(_techcheck_context)
     app.cleanup_ctx.append(_retention_context)
+    app.cleanup_ctx.append(_notices_context)
+    app[MAIL_ENABLED] = bool(settings.smtp_url)
     app.on_shutdown.append(_close_sockets)
     add_routes(app, VENDOR_DIR)
     app.router.add_get("/metrics", metrics_view)
@@ -140,6 +148,7 @@ async def _store_context(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = Sessions(store, app[CLOCK], held)
     app[PROGRAM] = Program(app[AGREEMENTS], app[SESSIONS], app[BOARDS], app[LIFECYCLE], app[CLOCK])
     app[MESSAGES] = Messages(store, app[CLOCK])
+    app[NOTICES] = Notices(store, app[CLOCK])
     yield
     await store.close()
 
@@ -228,6 +237,30 @@ async def _retention_context(app: web.Application) -> AsyncIterator[None]:
     one of them erase each engagement (docs/program.md)."""
     interval = float(app[SETTINGS].erase_check_seconds)
     task = asyncio.create_task(app[LIFECYCLE].run(interval), name="retention-sweep")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _notices_context(app: web.Application) -> AsyncIterator[None]:
+    """One notice sender per process; the store's claim lets one of them send each
+    notice (server/notices.py)."""
+    settings = app[SETTINGS]
+    mailer = (
+        Mailer(parse_smtp_url(settings.smtp_url), settings.mail_from) if settings.smtp_url else None
+    )
+    sender = NoticeSender(
+        app[NOTICES],
+        app[STORE],
+        mailer,
+        catalogs=app[CATALOGS],
+        base_url=settings.base_url,
+        default_zone=settings.time_zone,
+        clock=app[CLOCK],
+    )
+    app[NOTICE_SENDER] = sender
+    task = asyncio.create_task(sender.run(float(settings.notice_check_seconds)), name="notices")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

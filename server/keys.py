@@ -15,11 +15,13 @@ from rooms.clock import Clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
 from rooms.message_service import Messages
+from rooms.notice_service import Notices
 from rooms.program_service import Program
 from rooms.session_service import Sessions
 from rooms.store import Store
 from server.config import Settings
 from server.metrics import Metrics
+from server.notices import NoticeSender
 from web.i18n import Catalogs
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -38,3 +40,6 @@ PROGRAM = web.AppKey("program", Program)
 METRICS = web.AppKey("metrics", Metrics)
 DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM (server/shutdown.py)
 MESSAGES = web.AppKey("messages", Messages)
+NOTICES = web.AppKey("notices", Notices)
+NOTICE_SENDER = web.AppKey("notice_sender", NoticeSender)
+MAIL_ENABLED = web.AppKey("mail_enabled", bool)

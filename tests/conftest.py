@@ -77,4 +77,5 @@ pytest_plugins = [
     "tests.firefox",
     "tests.turn_server",
     "tests.processes",
+    "tests.smtp_server",
 ]

@@ -19,6 +19,7 @@ from web.dates import coach_zone, coach_zone_name, zone_choices
 from web.forms import read_form
 from web.render import language_of, render, translate_error
 from web.sessions_context import coach_sessions, overview
+from web.views.notices import notices_context
 from web.views.program import program_context
 from web.views.rehearsal import latest_rehearsal
 from web.views.techcheck import latest_summaries
@@ -124,6 +125,7 @@ async def detail_page(
     context["zone_choices"] = zone_choices(coach_zone_name(request))
     context["role"], context["invite"] = Role.COACH.value, ""
     context["unread"] = await request.app[MESSAGES].unread(engagement, Role.COACH)
+    context.update(await notices_context(request, engagement))
     return await render(request, "engagement.html", context, status=status)
 
 

@@ -1,0 +1,99 @@
+"""The notice sender: plans what is due and sends what it claims, in one background task.
+
+Every process runs it (a cleanup_ctx in create_app); the store's claim hands each due
+notice to one of them, so with Redis each e-mail goes out once, and a notice that fell due
+while every process was down goes out once when the first comes back. Without SMTP the
+same notices are logged as shown in the app. `tick()` is one round; tests call it with an
+injected clock instead of waiting for the interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zoneinfo
+
+import aiosmtplib
+
+from rooms.clock import Clock
+from rooms.errors import TandemError
+from rooms.notice_service import Notices, Occasion
+from rooms.notices import Notice, Outcome
+from rooms.sessions.schedule import zone
+from rooms.store import Store
+from server.mail import Mailer
+from web.i18n import Catalogs
+from web.notice_mail import MailContext, compose
+
+logger = logging.getLogger(__name__)
+
+
+class NoticeSender:
+    def __init__(
+        self,
+        notices: Notices,
+        store: Store,
+        mailer: Mailer | None,
+        *,
+        catalogs: Catalogs,
+        base_url: str,
+        default_zone: str,
+        clock: Clock,
+    ) -> None:
+        self._notices = notices
+        self._store = store
+        self._mailer = mailer
+        self._catalogs = catalogs
+        self._base_url = base_url
+        self._default_zone = default_zone
+        self._clock = clock
+
+    async def run(self, interval: float) -> None:
+        while True:
+            try:
+                await self.tick()
+            except TandemError as error:  # the store is away: try again next round
+                logger.warning("notices not sent this round: %s", error.code)
+            await asyncio.sleep(interval)
+
+    async def tick(self) -> int:
+        """Plans, then handles every notice this process claimed; returns how many."""
+        await self._notices.plan_all()
+        claimed = await self._notices.claim()
+        for notice in claimed:
+            await self._handle(notice)
+        return len(claimed)
+
+    async def _handle(self, notice: Notice) -> None:
+        occasion = await self._notices.occasion(notice)
+        if occasion is None:
+            await self._notices.finish(notice, None)
+            return
+        await self._notices.finish(notice, await self._deliver(occasion))
+
+    async def _deliver(self, occasion: Occasion) -> Outcome:
+        contact = occasion.contact
+        if self._mailer is None:
+            return Outcome.IN_APP
+        if contact is None or not contact.email:
+            return Outcome.NO_ADDRESS
+        if contact.opted_out:
+            return Outcome.OPTED_OUT
+        context = MailContext(
+            self._base_url, self._catalogs, await self._zone(occasion), self._clock()
+        )
+        try:
+            await self._mailer.send(compose(occasion, context))
+        except (aiosmtplib.SMTPException, OSError) as error:
+            logger.warning(
+                "notice not sent: %s",
+                type(error).__name__,
+                extra={"room": occasion.engagement.id},
+            )
+            return Outcome.FAILED
+        logger.info("notice sent", extra={"room": occasion.engagement.id})
+        return Outcome.SENT
+
+    async def _zone(self, occasion: Occasion) -> zoneinfo.ZoneInfo:
+        coach = await self._store.coach_by_id(occasion.engagement.coach_id)
+        return zone(coach.time_zone if coach and coach.time_zone else self._default_zone)

@@ -1,0 +1,83 @@
+"""The e-mail of a notice, in the client's language.
+
+A notice says what happened or is coming and links to the client's page; it never holds
+session content, notes, goals or message text. A reminder carries the session's .ics
+(its time and the room's link only). Every notice has a one-click unsubscribe link,
+also as List-Unsubscribe headers (RFC 8058).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from babel.dates import format_date, format_time
+
+from rooms.notice_service import Occasion
+from rooms.notices import NoticeKind
+from rooms.sessions.ics import EventText, calendar
+from web.i18n import Catalogs
+
+
+@dataclass(frozen=True, slots=True)
+class MailContext:
+    base_url: str
+    catalogs: Catalogs
+    zone: zoneinfo.ZoneInfo
+    now: float
+
+
+def compose(occasion: Occasion, context: MailContext) -> EmailMessage:
+    engagement, contact = occasion.engagement, occasion.contact
+    assert contact is not None and contact.email
+    language = engagement.language.value
+    _ = context.catalogs.get(language).gettext
+    page = f"{context.base_url}/i/{engagement.invite_token}"
+    unsubscribe = f"{context.base_url}/u/{contact.token}"
+    session = occasion.session
+    if occasion.notice.kind is NoticeKind.NUDGE:
+        subject = _("Your coach would like to hear from you")
+        lead = _(
+            "It has been a while since your last visit. Open your page to see what is next, "
+            "or write to your coach there."
+        )
+    else:
+        assert session is not None and session.planned_start is not None
+        local = dt.datetime.fromtimestamp(session.planned_start, dt.UTC).astimezone(context.zone)
+        day = format_date(local, format="full", locale=language)
+        shown = f"{day} {format_time(local, format='short', locale=language)}"
+        if occasion.notice.kind is NoticeKind.REMINDER_24H:
+            subject = _("Reminder: your coaching session is tomorrow")
+            lead = _("Your next coaching session is on %(when)s.") % {"when": shown}
+        else:
+            subject = _("Your coaching session starts in an hour")
+            lead = _("Your coaching session starts at %(when)s.") % {"when": shown}
+    body = "\n\n".join(
+        (
+            _("Hello %(name)s,") % {"name": engagement.client_name},
+            lead,
+            _("Open your page: %(link)s") % {"link": page},
+            _(
+                "You get this e-mail because your coach entered your address in Tandem. "
+                "To get no more e-mails: %(link)s"
+            )
+            % {"link": unsubscribe},
+        )
+    )
+    message = EmailMessage()
+    message["To"] = contact.email
+    message["Subject"] = subject
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Content-Language"] = language
+    message.set_content(body)
+    if session is not None:
+        room = f"{page}/room"
+        text = EventText(
+            _("Coaching session"), _("Open the video room: %(link)s") % {"link": room}, room
+        )
+        ics = calendar([session], text, context.now)
+        message.add_attachment(ics, maintype="text", subtype="calendar", filename="session.ics")
+    return message

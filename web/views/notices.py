@@ -1,0 +1,77 @@
+"""The coach's notice settings for a client, and the client's one-click unsubscribe.
+
+The unsubscribe link's token is its only credential: it can do nothing but stop the
+e-mails, so it needs no login and no form token, and a mail client's one-click POST
+(RFC 8058) works the same as the button on the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from rooms.errors import InvalidInput
+from rooms.models import Engagement
+from rooms.notices import LogEntry
+from server.keys import ENGAGEMENTS, MAIL_ENABLED, NOTICES
+from web.auth import check_form_origin, require_coach
+from web.dates import coach_zone, moment
+from web.forms import read_form
+from web.render import language_of, render
+
+
+@dataclass(frozen=True, slots=True)
+class ShownEntry:
+    entry: LogEntry
+    shown: str
+
+    @property
+    def kind(self) -> object:
+        return self.entry.kind
+
+    @property
+    def outcome(self) -> object:
+        return self.entry.outcome
+
+
+async def notices_context(request: web.Request, engagement: Engagement) -> dict[str, object]:
+    """The engagement page's notices card: the address, the log in the coach's zone."""
+    notices = request.app[NOTICES]
+    tz, language = coach_zone(request), language_of(request)
+    shown = []
+    for entry in await notices.log(engagement):
+        when = moment(entry.at, tz, language)
+        shown.append(ShownEntry(entry, f"{when.day} {when.time}"))
+    return {
+        "mail_enabled": request.app[MAIL_ENABLED],
+        "contact": await notices.contact(engagement),
+        "contact_state": request.query.get("contact", ""),
+        "notice_log": shown,
+    }
+
+
+async def set_contact(request: web.Request) -> web.StreamResponse:
+    coach = require_coach(request)
+    form = await read_form(request)
+    check_form_origin(request, form.get("csrf"))
+    engagement = await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
+    try:
+        await request.app[NOTICES].set_address(engagement, form.get("client_email"))
+    except InvalidInput:
+        raise web.HTTPSeeOther(
+            location=f"/engagements/{engagement.id}?contact=invalid#notices"
+        ) from None
+    raise web.HTTPSeeOther(location=f"/engagements/{engagement.id}?contact=saved#notices")
+
+
+async def unsubscribe_form(request: web.Request) -> web.Response:
+    return await render(
+        request, "unsubscribe.html", {"token": request.match_info["token"], "done": False}
+    )
+
+
+async def unsubscribe(request: web.Request) -> web.Response:
+    done = await request.app[NOTICES].opt_out(request.match_info["token"])
+    status = 200 if done else 404
+    return await render(request, "unsubscribe.html", {"token": "", "done": done}, status=status)

@@ -160,7 +160,7 @@ class Settings:
     smtp_url: str = setting(
         "TANDEM_SMTP_URL",
         "",
-        "SMTP server for e-mail notices and password resets: `smtp://user:password@host:587` "
+        "SMTP server for e-mail notices: `smtp://user:password@host:587` "
         "(STARTTLS when offered), `smtps://…:465` (TLS) or `smtp://host:25?tls=off`. "
         "Empty: notices show in the app only.",
     )

@@ -54,6 +54,8 @@ class NoticeSender:
                 await self.tick()
             except TandemError as error:  # the store is away: try again next round
                 logger.warning("notices not sent this round: %s", error.code)
+            except Exception:  # a bug must not stop reminders for good; logged once a round
+                logger.exception("notice round failed")
             await asyncio.sleep(interval)
 
     async def tick(self) -> int:

@@ -13,6 +13,7 @@ import errno
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -174,6 +175,9 @@ async def _open(settings: Settings) -> Store:
 
 
 async def serve(settings: Settings) -> None:
+    # The port is opened first, before the imports and services below take seconds on a
+    # busy machine: a taken port is then reported at once, with nothing started to undo.
+    sock = listen(settings.host, settings.port)
     # Imported here: the admin commands never build the app, and aiortc and Socket.IO
     # take most of a second to import on a small machine.
     from server import shutdown
@@ -184,14 +188,7 @@ async def serve(settings: Settings) -> None:
         app, access_log_class=logs.AccessLogger, shutdown_timeout=settings.shutdown_seconds
     )
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    try:
-        await site.start()
-    except OSError as error:
-        # Cleaned up before raising: the app's background services (store, echo peers)
-        # would otherwise keep the process alive after the traceback.
-        await runner.cleanup()
-        raise TandemError(listen_error(settings.host, settings.port, error)) from None
+    await web.SockSite(runner, sock).start()
     _announce(settings, f"Tandem is running at {settings.base_url}/")
     store = await _open(settings)
     try:
@@ -219,6 +216,14 @@ def _announce(settings: Settings, line: str) -> None:
         logger.info(line)
     else:
         print(line, flush=True)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket aiohttp will serve on (SO_REUSEADDR, as aiohttp sets it)."""
+    try:
+        return socket.create_server((host, port), backlog=128)
+    except OSError as error:
+        raise TandemError(listen_error(host, port, error)) from None
 
 
 def listen_error(host: str, port: int, error: OSError) -> str:

@@ -126,6 +126,13 @@ class Notices:
     async def log(self, engagement: Engagement) -> list[LogEntry]:
         return await self._store.notice_log(engagement.id)
 
+    async def in_app(self, engagement: Engagement, days: float = 7.0) -> list[LogEntry]:
+        """What the client's page shows when no e-mail could carry it: recent notices
+        that were not e-mailed, newest first."""
+        since = self._clock() - days * 86400.0
+        shown = [e for e in await self.log(engagement) if e.outcome is not Outcome.SENT]
+        return [e for e in shown if e.at >= since][:3]
+
     async def contact(self, engagement: Engagement) -> Contact | None:
         return await self._store.notice_contact(engagement.id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
 from rooms.message_service import SEND_LIMIT
@@ -179,3 +180,20 @@ def test_the_protocol_mirror_and_the_docs_name_every_message_event() -> None:
     section = doc[doc.index("## Messages (`/messages`)") :]
     for event in MessageEvent:
         assert f"`{event.value}`" in section, event
+
+
+async def test_both_exports_carry_the_thread_verbatim(
+    server: TestServer, recorders: list[Recorder]
+) -> None:
+    pair = await make_pair(server.app)
+    client = await thread_client(url(server), pair)
+    recorders.append(client)
+    await client.call("join")
+    await client.call("send", {"id": message_id(), "text": f"# not a heading\n{MARKUP}"})
+    async with ClientSession(base_url=url(server)) as http:
+        answer = await http.get(f"/i/{pair.invite}/board/export.json")
+        document = await answer.json()
+        assert [m["text"] for m in document["messages"]] == [f"# not a heading\n{MARKUP}"]
+        markdown = await (await http.get(f"/i/{pair.invite}/board/export.md")).text()
+    assert "## Messages" in markdown and "\n    # not a heading\n" in markdown
+    assert f"\n    {MARKUP}\n" in markdown

@@ -5,6 +5,7 @@ not before, opted-out clients get none, and the engagement page shows what was s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -157,3 +158,24 @@ async def test_reminders_a_day_and_an_hour_before_in_the_clients_language(
     await sender.tick()
     mails = smtp_server.inbox.to("sanne@example.org")
     assert [m["Subject"] for m in mails][1:] == ["Je coachingsessie begint over een uur"]
+
+
+async def test_without_smtp_the_notice_shows_on_the_clients_page_only(
+    make_client: Any, clock: FakeClock, smtp_server: SmtpServer
+) -> None:
+    client = await make_client(smtp_url="")
+    app = client.app
+    pair = await make_pair(app, language="nb")
+    engagement = await engagement_of(client, pair)
+    await app[NOTICES].set_address(engagement, "kari@example.org")
+    clock.advance(2 * INTERVAL_DAYS[engagement.cadence] * DAY + 60)
+    await app[NOTICE_SENDER].tick()
+    assert smtp_server.inbox.messages == []
+    assert [e.outcome for e in await app[NOTICES].log(engagement)] == [Outcome.IN_APP]
+    home = await (await client.get(f"/i/{pair.invite}")).text()
+    assert (
+        'data-testid="client-notice" data-kind="nudge">Coachen din vil gjerne høre fra deg' in home
+    )
+    await log_in(client)
+    page = await (await client.get(f"/engagements/{pair.engagement_id}")).text()
+    assert 'data-testid="notices-app-only"' in page and 'data-outcome="in-app"' in page

@@ -12,6 +12,8 @@ from typing import Any
 
 from rooms.agreement import AgreementStatus, AgreementVersion
 from rooms.board.records import BoardRecord, PrivateNote
+from rooms.messages import Message
+from rooms.messages import export as message_export
 from rooms.models import Engagement
 from rooms.readable import moment
 from rooms.sessions import export as session_export
@@ -49,6 +51,7 @@ def to_json(
     agreement: AgreementStatus | None = None,
     language: str = "en",
     sessions: list[SessionRecord] | None = None,
+    messages: list[Message] | None = None,
 ) -> str:
     """`language` is the reader's, as in the Markdown export: JSON keys stay field names."""
     document: dict[str, Any] = {
@@ -64,6 +67,8 @@ def to_json(
         }
     if sessions is not None:
         document["sessions"] = session_export.to_wire(sessions)
+    if messages is not None:
+        document["messages"] = message_export.to_wire(messages)
     if private is not None:
         document["private_notes"] = [note.to_wire() for note in private]
     if history is not None:
@@ -91,6 +96,7 @@ def to_markdown(
     agreement: AgreementStatus | None = None,
     language: str = "en",
     sessions: list[SessionRecord] | None = None,
+    messages: list[Message] | None = None,
 ) -> str:
     fields = board["agreement"]
     lines = [f"# Goal board: {engagement.client_name}", "", f"Version {version}", ""]
@@ -127,6 +133,8 @@ def to_markdown(
         lines += ["- action plan:", _quote(board[key]["action_plan"])]
     if sessions is not None:
         lines += session_export.to_markdown(sessions, language)
+    if messages is not None:
+        lines += message_export.to_markdown(messages, language)
     if private is not None:
         lines += ["", "## Private notes (coach only)", ""]
         for private_note in private:

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from rooms.board.export import to_json, to_markdown
 from rooms.models import Engagement, Role
-from server.keys import AGREEMENTS, BOARDS, ENGAGEMENTS, SESSIONS
+from server.keys import AGREEMENTS, BOARDS, ENGAGEMENTS, MESSAGES, SESSIONS
 from web.auth import require_coach
 from web.invites import invited_engagement
 from web.render import language_of, render
@@ -103,6 +103,7 @@ async def export(request: web.Request) -> web.Response:
         agreement=await request.app[AGREEMENTS].status(engagement),
         language=engagement.language.value if role is Role.CLIENT else language_of(request),
         sessions=await request.app[SESSIONS].of(engagement),
+        messages=await request.app[MESSAGES].transcript(engagement),
     )
     response = web.Response(
         text=body,

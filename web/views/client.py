@@ -15,7 +15,7 @@ from aiohttp import web
 
 from rooms.board.schema import NEXT_SESSION
 from rooms.models import Engagement, Role
-from server.keys import BOARDS, CATALOGS, CLOCK, MESSAGES, STORE
+from server.keys import BOARDS, CATALOGS, CLOCK, MESSAGES, NOTICES, STORE
 from web.dates import client_zone
 from web.invites import invited_engagement
 from web.render import language_of, newstyle, render
@@ -57,6 +57,7 @@ async def invite_home(request: web.Request) -> web.Response:
         role=Role.CLIENT.value,
         invite=engagement.invite_token,
         unread=await request.app[MESSAGES].unread(engagement, Role.CLIENT),
+        notices=await request.app[NOTICES].in_app(engagement),
     )
     return await render(request, "client_home.html", context, language=engagement.language.value)
 

@@ -64,6 +64,7 @@ async def test_client_pages_and_exports_hold_no_private_notes(client: TestClient
         "board",
         "agreement_document",
         "sessions",  # the sessions and their recaps (shared board changes only)
+        "messages",  # the thread both of them wrote
     }
     assert client_json["board"]["goals"][0]["title"] == SCRIPT
     # the client's room page (with the board panel beside the video) carries none either

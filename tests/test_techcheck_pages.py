@@ -83,7 +83,11 @@ async def test_coach_sees_the_latest_client_result_of_own_engagements_only(
     page = await (await client.get(f"/engagements/{mine.engagement_id}")).text()
     badge = re.search(r'data-readiness="([^"]+)" data-testid="techcheck-readiness"', page)
     assert badge and badge.group(1) == "ready-with-advice"
-    assert "Chrome 120" in page and "Firefox 121" not in page  # the latest only
+    card = page[page.index('data-testid="techcheck-card"') : page.index('id="connections"')]
+    assert "Chrome 120" in card and "Firefox 121" not in card  # the card: the latest only
+    history = page[page.index('data-testid="techcheck-history"') :]
+    assert "Chrome 120" in history and "Firefox 121" in history  # the history: every one
+    assert "Secret Browser" not in page
     assert 'data-step="microphone" data-outcome="attention"' in page
     assert "Round trip 42.0 ms" in page and "Relayed by our server (TURN)" in page
     dashboard = await (await client.get("/dashboard")).text()

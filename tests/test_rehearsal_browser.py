@@ -51,11 +51,11 @@ def echo_of(server: TestServer) -> EchoService:
     return service
 
 
-async def frames_decoding(page: Page) -> None:
+async def frames_decoding(page: Page, frames: int = 5) -> None:
     """The remote video element is decoding frames now: its count keeps rising."""
     await page.wait_for_function(f"() => ({FRAMES})() > 0 && {REMOTE}.videoWidth > 0", timeout=WAIT)
     before = await page.evaluate(FRAMES)
-    await page.wait_for_function(f"() => ({FRAMES})() > {before + 5}", timeout=WAIT)
+    await page.wait_for_function(f"() => ({FRAMES})() > {before + frames}", timeout=WAIT)
 
 
 async def step_done(page: Page, step: str) -> None:
@@ -210,3 +210,31 @@ async def test_an_echo_session_that_ends_is_replaced_and_nothing_is_lost(
         assert echo_of(server).resources().sessions == 1  # the old one is gone, not leaked
     finally:
         await context.close()
+
+
+async def test_a_second_window_takes_the_rehearsal_over_and_the_first_lets_it_go(
+    contexts: ContextFactory, server: TestServer
+) -> None:
+    """One person holds one echo session: the window that lost it says so and waits for
+    "Join again" instead of taking it back (two windows would fight over it forever)."""
+    pair = await make_pair(server.app)
+    context = await contexts()
+    first, second = await context.new_page(), await context.new_page()
+    for page in (first, second):
+        await page.goto(f"/i/{pair.invite}/rehearsal")
+    await first.get_by_test_id("join").click()
+    await frames_decoding(first)
+    await second.get_by_test_id("join").click()
+    await frames_decoding(second)
+    panel = "document.querySelector('[data-testid=rehearsal]').dataset"
+    await first.wait_for_function(f"() => {panel}.takenOver === 'true'", timeout=WAIT)
+    assert "other window" in await first.get_by_test_id("peer-status").inner_text()
+    assert await first.get_by_test_id("rehearsal-rejoin").is_visible()
+    # Still the second's 90 frames (3 s at 30 fps) later, past the first's 2 s retry delay.
+    await frames_decoding(second, frames=90)
+    assert await first.evaluate(f"() => {panel}.connections") == "1"
+    assert echo_of(server).resources().sessions == 1
+
+    await first.get_by_test_id("rehearsal-rejoin").click()  # back to the first, on purpose
+    await frames_decoding(first)
+    await second.wait_for_function(f"() => {panel}.takenOver === 'true'", timeout=WAIT)

@@ -89,6 +89,21 @@ export function setupRehearsal(room) {
       auth: { invite: room.root.dataset.invite },
       reconnectionDelayMax: 5000,
     });
+    // This person opened the rehearsal (or the tech check) in another window or device,
+    // which took the one echo session a person may hold: stop here, and do not take it back
+    // by ourselves (two windows would keep taking it from each other).
+    socket.on(TechCheckEvent.ECHO_TAKEN_OVER, () => {
+      clearTimeout(reconnectTimer);
+      const call = room.state.call;
+      room.state.call = null;
+      call?.close();
+      room.remoteVideo.srcObject = null;
+      $("controls").hidden = true;
+      room.setStatus("idle");
+      room.setOverlay("rehearsal-taken-over");
+      $("rehearsal-rejoin").hidden = false;
+      panel.dataset.takenOver = "true";
+    });
     socket.on("connect_error", (error) => {
       if (error?.data?.error === ErrorCode.UNAUTHORIZED) {
         room.showError("error-unauthorized");
@@ -148,6 +163,7 @@ export function setupRehearsal(room) {
 
   async function connect() {
     clearTimeout(reconnectTimer);
+    delete panel.dataset.takenOver;
     $("rehearsal-busy").hidden = true;
     delete panel.dataset.busy;
     if (!socket) openSocket();

@@ -24,6 +24,7 @@ from rooms.store.protocol import (
     BoardStore,
     EngagementStore,
     LifecycleStore,
+    MessageStore,
     NoticeStore,
     SessionStore,
 )
@@ -32,12 +33,20 @@ from rooms.tokens import new_token
 INTERVAL_DAYS = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 30}
 MISSED_INTERVALS = 2
 REMINDERS = ((NoticeKind.REMINDER_24H, 86400.0), (NoticeKind.REMINDER_1H, 3600.0))
+QUIET_SECONDS = 900.0  # a new-message notice waits this long after the first unread one
 LEASE = 120.0  # a claimer that has not finished by then is taken to be gone
 BATCH = 50
 
 
 class NoticeBacking(
-    NoticeStore, SessionStore, BoardStore, LifecycleStore, AccountStore, EngagementStore, Protocol
+    NoticeStore,
+    SessionStore,
+    BoardStore,
+    LifecycleStore,
+    AccountStore,
+    EngagementStore,
+    MessageStore,
+    Protocol,
 ):
     """The store areas notices read."""
 
@@ -80,11 +89,24 @@ class Notices:
                 await self._store.notice_plan(
                     Notice(engagement.id, key, kind, start - before, session.id)
                 )
+        await self._plan_message(engagement)
         last = await self.last_visit(engagement)
         due = nudge_due(engagement, last)
         await self._store.notice_plan(
             Notice(engagement.id, f"nudge:{last!r}", NoticeKind.NUDGE, due)
         )
+
+    async def _plan_message(self, engagement: Engagement) -> None:
+        """One notice for every run of the coach's messages the client has not read: the
+        key is the client's read mark, so more messages batch into it, and reading them
+        ends the run."""
+        read = (await self._store.message_state(engagement.id)).read_client
+        for message in await self._store.messages_after(engagement.id, read, 200):
+            if message.sender is Role.COACH:
+                key = f"message:{read}"
+                due = message.sent_at + QUIET_SECONDS
+                await self._store.notice_plan(Notice(engagement.id, key, NoticeKind.MESSAGE, due))
+                return
 
     async def plan_all(self) -> None:
         for coach in await self._store.coaches():
@@ -107,6 +129,10 @@ class Notices:
         if notice.kind is NoticeKind.NUDGE:
             if notice.key != f"nudge:{await self.last_visit(engagement)!r}":
                 return None
+        elif notice.kind is NoticeKind.MESSAGE:
+            state = await self._store.message_state(engagement.id)
+            if notice.key != f"message:{state.read_client}":
+                return None  # read meanwhile
         else:
             session = await self._store.session_get(engagement.id, notice.session_id)
             start = session.planned_start if session is not None else None

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from rooms.accounts import SESSION_COOKIE
 from rooms.models import Engagement, Role
-from rooms.notice_service import INTERVAL_DAYS
+from rooms.notice_service import INTERVAL_DAYS, QUIET_SECONDS
 from rooms.notices import LogEntry, NoticeKind, Outcome
 from rooms.sessions import SessionKind
 from rooms.sessions.schedule import SessionDraft
@@ -49,6 +49,7 @@ async def with_content(client: TestClient, engagement: Engagement) -> None:
     op = {"type": "add", "collection": "goals", "id": "goal-1", "fields": {"title": SECRET}}
     await app[BOARDS].apply(engagement, Role.COACH, "op-secret-1", op)
     await app[MESSAGES].send(engagement, Role.COACH, "msg-secret-1", f"{SECRET} message")
+    await app[MESSAGES].mark_read(engagement, Role.CLIENT, 1)  # no new-message notice
 
 
 async def test_the_nudge_comes_after_two_missed_intervals_and_not_before(
@@ -179,3 +180,41 @@ async def test_without_smtp_the_notice_shows_on_the_clients_page_only(
     await log_in(client)
     page = await (await client.get(f"/engagements/{pair.engagement_id}")).text()
     assert 'data-testid="notices-app-only"' in page and 'data-outcome="in-app"' in page
+
+
+async def test_new_messages_are_batched_into_one_notice_after_a_quiet_delay(
+    client: TestClient, clock: FakeClock, smtp_server: SmtpServer
+) -> None:
+    app = client.app
+    pair = await make_pair(app, language="nb")
+    engagement = await engagement_of(client, pair)
+    await app[NOTICES].set_address(engagement, "kari@example.org")
+    sender = app[NOTICE_SENDER]
+    await app[MESSAGES].send(engagement, Role.COACH, "batch-message-1", f"{SECRET} one")
+    clock.advance(60)
+    await app[MESSAGES].send(engagement, Role.COACH, "batch-message-2", f"{SECRET} two")
+    clock.advance(QUIET_SECONDS - 120)
+    await sender.tick()
+    assert smtp_server.inbox.to("kari@example.org") == []
+    clock.advance(121)
+    await sender.tick()
+    await sender.tick()
+    (mail,) = smtp_server.inbox.to("kari@example.org")
+    assert mail["Subject"] == "Du har fått en ny melding fra coachen din"
+    assert SECRET not in mail.as_string() and f"/i/{pair.invite}" in body(mail)
+
+    # the client reads them; the next message starts a new batch, one read before it is due
+    await app[MESSAGES].mark_read(engagement, Role.CLIENT, 2)
+    await app[MESSAGES].send(engagement, Role.COACH, "batch-message-3", "three")
+    await sender.tick()
+    await app[MESSAGES].mark_read(engagement, Role.CLIENT, 3)
+    clock.advance(QUIET_SECONDS + 1)
+    await sender.tick()
+    assert len(smtp_server.inbox.to("kari@example.org")) == 1
+    await app[MESSAGES].send(engagement, Role.COACH, "batch-message-4", "four")
+    await app[MESSAGES].send(engagement, Role.CLIENT, "batch-message-5", "a reply")  # not to her
+    clock.advance(QUIET_SECONDS + 1)
+    await sender.tick()
+    assert len(smtp_server.inbox.to("kari@example.org")) == 2
+    kinds = [(e.kind, e.outcome) for e in await app[NOTICES].log(engagement)]
+    assert kinds == [(NoticeKind.MESSAGE, Outcome.SENT)] * 2

@@ -66,7 +66,9 @@ async def engagement_in(redis: RedisServer, data_dir: Path, store: Store) -> Eng
     engagement = await store.engagement(found.group(1))
     assert engagement is not None
     await Notices(store, wall_clock).set_address(engagement, ADDRESS)
-    await Messages(store, wall_clock).send(engagement, Role.COACH, "secret-message-1", SECRET)
+    messages = Messages(store, wall_clock)
+    await messages.send(engagement, Role.COACH, "secret-message-1", SECRET)
+    await messages.mark_read(engagement, Role.CLIENT, 1)  # read: no new-message notice
     return engagement
 
 

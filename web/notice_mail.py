@@ -37,7 +37,10 @@ def compose(occasion: Occasion, context: MailContext) -> EmailMessage:
     page = f"{context.base_url}/i/{engagement.invite_token}"
     unsubscribe = f"{context.base_url}/u/{contact.token}"
     session = occasion.session
-    if occasion.notice.kind is NoticeKind.NUDGE:
+    if occasion.notice.kind is NoticeKind.MESSAGE:
+        subject = _("You have a new message from your coach")
+        lead = _("Your coach wrote to you in Tandem. Open your page to read it and reply.")
+    elif occasion.notice.kind is NoticeKind.NUDGE:
         subject = _("Your coach would like to hear from you")
         lead = _(
             "It has been a while since your last visit. Open your page to see what is next, "

@@ -19,6 +19,7 @@ class NoticeKind(StrEnum):
     REMINDER_24H = "reminder-24h"
     REMINDER_1H = "reminder-1h"
     NUDGE = "nudge"
+    MESSAGE = "message"  # the coach wrote; batched after a quiet delay
 
 
 class Outcome(StrEnum):

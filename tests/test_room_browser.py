@@ -92,7 +92,9 @@ async def test_a_client_arriving_first_sees_a_calm_waiting_screen(
     await client_page.get_by_test_id("join").click()
     overlay = client_page.get_by_test_id("peer-status")
     await overlay.wait_for(state="visible")
-    assert "coach will join you here" in (await overlay.text_content() or "")
+    assert "Waiting for Coach" in (await overlay.text_content() or "")
+    status = await client_page.get_by_test_id("status").text_content()
+    assert status == "Waiting for Coach", status  # not "Connected" while alone
 
 
 async def test_reload_restores_the_call_even_when_both_reload_at_once(

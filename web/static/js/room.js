@@ -1,8 +1,11 @@
 // The room page: camera preview, join, the call, controls, presence and quality.
-// Negotiation lives in call.js and quality maths in quality.js; this module only wires DOM.
+// Negotiation lives in call.js, quality maths in quality.js, and what the page says about
+// the call (overlay, status, quality in words) in callview.js; this module only wires DOM.
+// The other person's side is the socket's presence plus one Call: openCall/closeCall.
 
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { Call } from "./call.js";
+import { MediaWatch, SAMPLE_MS, callView, figures, receivedBytes } from "./callview.js";
 import { canShareScreen, deviceChoices, shareProblem } from "./devices.js";
 import { ErrorCode, Event, ROOM_NAMESPACE } from "./protocol.js";
 import { mediaPath, summarize } from "./quality.js";
@@ -53,21 +56,48 @@ const state = {
   statsTimer: null,
   lastReport: null,
   lastReportAt: 0,
+  // What callview.js needs; render() turns it into the overlay, status and quality.
+  phase: "prejoin", // "joined", "left", "replaced"
+  online: false,
+  peer: "absent", // "here", "reconnecting"
+  peerWasHere: false,
+  connection: "new",
+  wasConnected: false,
+  stalled: false,
+  level: "good",
+  watch: new MediaWatch(),
 };
 // Opened from the tech check's "practice call" button: the call is logged as practice.
 const practice = new URLSearchParams(location.search).get("practice") === "1";
 const joinedFlag = `tandem.joined.${root.dataset.engagement || root.dataset.invite.slice(0, 12)}`;
+
+const rehearsing = root.dataset.rehearsal === "1";
 
 function setStatus(key) {
   $("status").textContent = text[key] ?? key;
   $("status-dot").dataset.state = key;
 }
 
+// The rehearsal (rehearsal.js) sets its own keys directly and words "left" its own way.
 function setOverlay(key) {
   const overlay = $("peer-overlay");
   overlay.hidden = !key;
-  overlay.textContent = key ? text[key] : "";
+  const words = (rehearsing && text[key]) || text[`overlay-${key}`] || text[key];
+  overlay.textContent = key ? words : "";
   overlay.dataset.state = key || "none";
+}
+
+function render() {
+  const view = callView(state);
+  setStatus(view.status);
+  setOverlay(view.overlay);
+  const quality = $("quality");
+  quality.hidden = !view.quality;
+  quality.dataset.level = view.quality ?? "";
+  $("quality-words").textContent = view.quality ? text[`quality-${view.quality}`] : "";
+  root.dataset.phase = state.phase;
+  // A rehearsal has its own "Join again" in its guide.
+  $("rejoin-box").hidden = rehearsing || !["left", "replaced"].includes(state.phase);
 }
 
 function showError(key) {
@@ -98,23 +128,26 @@ async function startPreview(audioOnly) {
 }
 
 function connect() {
-  if (rehearsal) return rehearsal.connect(); // the echo peer instead of the /room socket
+  if (rehearsal) {
+    state.phase = "joined";
+    root.dataset.phase = "joined";
+    return rehearsal.connect(); // the echo peer instead of the /room socket
+  }
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
   const socket = io(ROOM_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
   state.socket = socket;
-  setStatus("connecting");
   socket.on("connect", () => join(state.takeover));
   socket.on("connect_error", (error) => {
     if (error?.data?.error === ErrorCode.UNAUTHORIZED) {
       showError("error-unauthorized");
       socket.disconnect();
-    } else {
-      if (error?.data?.error === ErrorCode.UNAVAILABLE) showError("error-unavailable");
-      setStatus("reconnecting");
+    } else if (error?.data?.error === ErrorCode.UNAVAILABLE) {
+      showError("error-unavailable");
     }
   });
   socket.on("disconnect", () => {
-    if (!state.left) setStatus("reconnecting");
+    state.online = false;
+    render();
   });
   socket.on(Event.PRESENCE, onPresence);
   socket.on(Event.SIGNAL, (message) => {
@@ -135,8 +168,7 @@ function connect() {
     state.left = true;
     closeCall();
     showError("error-replaced");
-    setStatus("idle");
-    $("controls").hidden = true;
+    endCall("replaced");
   });
 }
 
@@ -153,7 +185,6 @@ async function join(takeover) {
     } else if (ack.error === ErrorCode.UNAVAILABLE) {
       // The shared store is down (a Redis outage): say so, and try again shortly.
       showError("error-unavailable");
-      setStatus("reconnecting");
       setTimeout(() => {
         if (state.socket.connected && !state.joined) join(takeover);
       }, 3000);
@@ -171,7 +202,8 @@ async function join(takeover) {
   $("recover").hidden = true;
   $("prejoin").hidden = true;
   $("controls").hidden = false;
-  setStatus("connected");
+  state.phase = "joined";
+  state.online = true;
   sendMediaState();
   onPresence(ack.presence);
 }
@@ -182,19 +214,19 @@ function onPresence(presence) {
   const peer = presence[peerRole];
   const session = presence.sessions?.[peerRole] ?? null;
   if (peer === "here" || peer === "reconnecting") {
+    state.peer = peer;
+    state.peerWasHere = true;
     if (session !== state.peerSession) {
       state.peerSession = session;
       openCall();
     }
-    const connected = state.call?.pc?.connectionState === "connected";
-    setOverlay(peer === "reconnecting" ? "peer-reconnecting" : connected ? null : "peer-connecting");
   } else {
-    const wasHere = state.peerSession !== null;
+    state.peer = "absent";
     state.peerSession = null;
     closeCall();
-    setOverlay(wasHere ? "peer-left" : "peer-waiting");
     for (const id of ["peer-muted", "peer-camera-off", "peer-sharing"]) $(id).hidden = true;
   }
+  render();
 }
 
 // One message at a time, in arrival order: an answer must be applied before the candidates
@@ -234,26 +266,26 @@ function openCall() {
       if (call !== state.call) return;
       console.info("connection", connection);
       $("status").dataset.connection = connection;
-      if (connection === "connected") {
-        setStatus("connected");
-        setOverlay(null);
-        if (!reported) {
-          reported = true;
-          const setup_ms = Math.min(600000, Math.round(performance.now() - openedAt));
-          state.socket.emit(Event.CONNECTED, { setup_ms });
-        }
-      } else if (connection === "failed" || connection === "disconnected") {
-        setStatus("reconnecting");
+      state.connection = connection;
+      render();
+      if (connection === "connected" && !reported) {
+        reported = true;
+        const setup_ms = Math.min(600000, Math.round(performance.now() - openedAt));
+        state.socket.emit(Event.CONNECTED, { setup_ms });
       }
     },
   });
   state.call = call;
+  state.connection = "new";
+  state.wasConnected = false;
+  state.stalled = false;
+  state.watch = new MediaWatch();
   call.open(state.iceServers, state.stream);
   if (state.screenTrack) call.replaceTrack("video", state.screenTrack, state.stream);
   const early = state.early.filter((message) => message.session === state.peerSession);
   state.early = [];
   early.forEach(deliver);
-  state.statsTimer = setInterval(updateQuality, 2000);
+  state.statsTimer = setInterval(updateQuality, SAMPLE_MS);
 }
 
 function closeCall() {
@@ -261,25 +293,34 @@ function closeCall() {
   state.call?.close();
   state.call = null;
   state.lastReport = null;
+  state.connection = "new";
+  state.wasConnected = false;
+  state.stalled = false;
   remoteVideo.srcObject = null;
-  $("quality").hidden = true;
 }
 
+// Every SAMPLE_MS: has media stopped? Every 2 s: the quality level and the coach's figures.
 async function updateQuality() {
-  const pc = state.call?.pc;
-  if (!pc) return;
-  const report = await pc.getStats();
+  const call = state.call;
+  const report = await call?.pc?.getStats().catch(() => null);
+  if (!report || call !== state.call) return;
   const now = performance.now();
-  const summary = summarize(state.lastReport, report, (now - state.lastReportAt) / 1000);
-  state.lastReport = report;
-  state.lastReportAt = now;
-  const quality = $("quality");
-  quality.hidden = false;
-  const rtt = summary.rttMs == null ? "–" : `${summary.rttMs} ms`;
-  quality.textContent = `${text[`quality-${summary.level}`]} · ${rtt} · ${summary.lossPct} % · ${summary.kbps} kbit/s`;
-  quality.dataset.level = summary.level;
-  quality.dataset.framesDecoded = String(summary.framesDecoded);
-  reportCall(report, summary.level);
+  const stalled = state.watch.sample(now, receivedBytes(report));
+  const changed = stalled !== state.stalled || (state.watch.flowed && !state.wasConnected);
+  state.stalled = stalled;
+  state.wasConnected ||= state.watch.flowed;
+  if (!state.lastReport || now - state.lastReportAt >= 2000) {
+    const summary = summarize(state.lastReport, report, (now - state.lastReportAt) / 1000);
+    state.lastReport = report;
+    state.lastReportAt = now;
+    state.level = summary.level;
+    $("quality").dataset.framesDecoded = String(summary.framesDecoded);
+    $("quality-figures")?.replaceChildren(figures(summary));
+    render();
+    reportCall(report, summary.level);
+  } else if (changed) {
+    render();
+  }
 }
 
 // Every fifth reading (about every 10 s) goes to the coach's connection history: the media
@@ -360,9 +401,36 @@ $("leave").addEventListener("click", async () => {
   state.socket?.disconnect();
   closeCall();
   state.stream?.getTracks().forEach((t) => t.stop());
+  endCall("left");
+});
+
+// Left or replaced: the controls go, the camera is off, and Rejoin brings the call back.
+function endCall(phase) {
+  state.phase = phase;
+  state.joined = false;
+  state.online = false;
+  state.peer = "absent";
+  state.peerSession = null;
   $("controls").hidden = true;
-  setOverlay(null);
-  setStatus("left");
+  $("devices").hidden = true;
+  render();
+  if (!rehearsing) $("rejoin").focus();
+}
+
+// Back into the same room without a reload: a fresh page session, so the other side
+// starts a new peer connection, and the camera turned on again.
+$("rejoin").addEventListener("click", async () => {
+  $("rejoin").disabled = true;
+  state.session = randomKey();
+  state.early = [];
+  state.left = false;
+  state.peerWasHere = false;
+  showError(null);
+  if (await startPreview($("audio-only").checked)) {
+    if (state.socket) state.socket.connect();
+    else connect();
+  }
+  $("rejoin").disabled = false;
 });
 
 $("devices-toggle").addEventListener("click", () => {
@@ -431,7 +499,7 @@ $("join").disabled = false;
 
 // A reload during a call goes straight back in: no click, and the other side waits.
 (async () => {
-  setOverlay(null);
+  render();
   const ok = await startPreview(false);
   if (ok && sessionStorage.getItem(joinedFlag)) connect();
 })();

@@ -5,96 +5,19 @@ sideways at 360 px; buttons are big enough to hit with a thumb."""
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Page
 
 from rooms.accounts import SESSION_COOKIE
-from rooms.models import Role
-from server.keys import ACCOUNTS, BOARDS, STORE
+from server.keys import ACCOUNTS
 from tests.audit import phone_and_desktop, with_axe
+from tests.boards import fill_board
 from tests.browser import ContextFactory
 from tests.helpers import Pair, make_pair
 
 pytestmark = [pytest.mark.browser]
 WAIT = 20_000
 LANGUAGES = ["en", "nb"]
-
-
-async def fill_board(app: web.Application, pair: Pair) -> None:
-    """A board as it looks a few sessions in: goals with steps, homework, agreement."""
-    engagement = await app[STORE].engagement(pair.engagement_id)
-    assert engagement is not None
-    ops: list[tuple[Role, dict[str, object]]] = [
-        (
-            Role.COACH,
-            {
-                "type": "set",
-                "section": "agreement",
-                "field": "program_goals",
-                "value": "Back to work in logistics within six months.",
-            },
-        ),
-        (
-            Role.CLIENT,
-            {"type": "set", "section": "agreement", "field": "confidentiality_ack", "value": True},
-        ),
-        (
-            Role.COACH,
-            {
-                "type": "add",
-                "collection": "goals",
-                "id": "goal-one",
-                "fields": {
-                    "title": "Find a job in logistics",
-                    "progress": 40,
-                    "target_date": "2027-03-01",
-                },
-            },
-        ),
-        (
-            Role.COACH,
-            {
-                "type": "add",
-                "collection": "goals",
-                "id": "step-one",
-                "fields": {
-                    "title": "Update the CV with the warehouse years",
-                    "parent": "goal-one",
-                    "progress": 100,
-                },
-            },
-        ),
-        (
-            Role.COACH,
-            {
-                "type": "add",
-                "collection": "homework",
-                "id": "hw-one",
-                "fields": {"text": "Call two employers", "goal": "goal-one"},
-            },
-        ),
-        (
-            Role.CLIENT,
-            {
-                "type": "add",
-                "collection": "homework",
-                "id": "hw-two",
-                "fields": {"text": "Ask Ola about forklift courses", "due": "2027-01-10"},
-            },
-        ),
-        (
-            Role.CLIENT,
-            {
-                "type": "add",
-                "collection": "notes",
-                "id": "note-one",
-                "fields": {"text": "Mornings are best for me."},
-            },
-        ),
-    ]
-    for number, (role, op) in enumerate(ops):
-        await app[BOARDS].apply(engagement, role, f"fill-{number:04d}", op)
 
 
 async def pages_for(contexts: ContextFactory, pair: Pair, lang: str) -> tuple[Page, Page, Page]:

@@ -11,34 +11,60 @@ import json
 from typing import Any
 
 from rooms.agreement import AgreementStatus, AgreementVersion
+from rooms.board.labels import (
+    FIELDS,
+    HEADINGS,
+    PHRASES,
+    VALUES,
+    YES_NO,
+    English,
+    Translator,
+    minutes,
+    months,
+)
 from rooms.board.records import BoardRecord, PrivateNote
 from rooms.messages import Message
 from rooms.messages import export as message_export
+from rooms.board.schema import NEXT_SESSION
 from rooms.models import Engagement
 from rooms.readable import moment
 from rooms.sessions import export as session_export
 from rooms.sessions.records import SessionRecord
 
-SECTION_TITLES = (("checkin", "Mid-program check-in"), ("review", "Final review"))
 LONG_AGREEMENT_FIELDS = ("program_goals", "coach_expectations", "client_expectations")
 
 
-def _accepted_line(version: AgreementVersion, language: str) -> str:
+def _accepted_line(version: AgreementVersion, language: str, t: Translator) -> str:
     when = moment(version.accepted_at or 0.0, language)
-    return f"Version {version.number}, accepted on {when} by {_line(version.accepted_name)}."
+    values = {"number": version.number, "date": when, "name": _line(version.accepted_name)}
+    return t.gettext(PHRASES["accepted"]) % values
 
 
-def _agreement_document(agreement: AgreementStatus, language: str) -> list[str]:
-    lines = ["## Coaching agreement", ""]
+def _agreement_document(agreement: AgreementStatus, language: str, t: Translator) -> list[str]:
+    lines = [f"## {t.gettext(HEADINGS['coaching_agreement'])}", ""]
     accepted, pending = agreement.accepted, agreement.pending
-    lines.append(_accepted_line(accepted, language) if accepted else "Not yet accepted.")
+    lines.append(
+        _accepted_line(accepted, language, t) if accepted else t.gettext(PHRASES["not_accepted"])
+    )
     if pending is not None:
-        lines.append(f"Version {pending.number} waits to be accepted.")
+        lines.append(t.gettext(PHRASES["pending"]) % {"number": pending.number})
     if accepted is not None:
-        consent = "yes" if accepted.consent_contact else "no"
-        lines += ["", f"- Contact details may be shared with a certifying body: {consent}"]
+        consent = t.gettext(YES_NO[bool(accepted.consent_contact)])
+        lines += ["", "- " + t.gettext(PHRASES["consent"]) % {"answer": consent}]
         lines += ["", _quote(accepted.text)]
     return [*lines, ""]
+
+
+def _agreement_value(key: str, value: Any, t: Translator) -> str:
+    if key == "program_months":
+        return months(t, int(value))
+    if key == "session_minutes":
+        return minutes(t, int(value))
+    if key == "cadence":
+        return t.gettext(VALUES["cadence"].get(value, str(value)))
+    if isinstance(value, bool):
+        return t.gettext(YES_NO[value])
+    return _line(value)
 
 
 def to_json(
@@ -97,50 +123,74 @@ def to_markdown(
     language: str = "en",
     sessions: list[SessionRecord] | None = None,
     messages: list[Message] | None = None,
+    translator: Translator | None = None,
 ) -> str:
-    fields = board["agreement"]
-    lines = [f"# Goal board: {engagement.client_name}", "", f"Version {version}", ""]
+    """Headings, field names and values in the reader's language (rooms/board/labels.py);
+    what people typed goes in verbatim."""
+    t = translator or English()
+    heading = {key: t.gettext(msgid) for key, msgid in HEADINGS.items()}
+    lines = [f"# {heading['board']}: {_line(engagement.client_name)}", ""]
+    lines += [heading["version"] % {"number": version}, ""]
     if agreement is not None:
-        lines += _agreement_document(agreement, language)
-    lines += ["## Agreement", ""]
-    for key, value in fields.items():
+        lines += _agreement_document(agreement, language, t)
+    lines += [f"## {heading['agreement']}", ""]
+    for key, value in board["agreement"].items():
+        label = t.gettext(FIELDS["agreement"].get(key, key))
         if key in LONG_AGREEMENT_FIELDS:
-            lines += [f"- {key}:", _quote(value)]
+            lines += [f"- {label}:", _quote(value)]
         else:
-            lines.append(f"- {key}: {_line(value)}")
-    lines += ["", "## Goals", ""]
+            lines.append(f"- {label}: {_agreement_value(key, value, t)}")
+    lines += ["", f"## {heading['goals']}", ""]
     for goal in board["goals"]:
-        depth = "  " if goal["parent"] else ""
-        lines.append(
-            f"{depth}- [{goal['status']}] {_line(goal['title'])} ({goal['progress']}%)"
-            + (f", target {goal['target_date']}" if goal["target_date"] else "")
-        )
-        for key in ("description", "why", "success"):
-            if goal[key]:
-                lines += [f"{depth}  - {key}:", _quote(goal[key])]
-    lines += ["", "## Homework", ""]
+        lines += _goal_lines(goal, t)
+    lines += ["", f"## {heading['homework']}", ""]
     for item in board["homework"]:
-        mark = "x" if item["done"] else " "
-        lines.append(f"- [{mark}] {_line(item['text'])} ({item['owner']}, due {item['due']})")
-    lines += ["", "## Session notes", ""]
+        lines.append(_homework_line(item, t))
+    lines += ["", f"## {heading['notes']}", ""]
     for note in board["notes"]:
-        lines += [f"- {note['created_by']}:", _quote(note["text"])]
-    for key, title in SECTION_TITLES:
-        lines += ["", f"## {title}", ""]
+        lines += [f"- {_role(note['created_by'], t)}:", _quote(note["text"])]
+    for key in ("checkin", "review"):
+        lines += ["", f"## {heading[key]}", ""]
         for goal in board["goals"]:
             lines += [f"- {_line(goal['title'])}:", _quote(goal[f"{key}_fulfilment"])]
-        lines += ["- celebration:", _quote(board[key]["celebration"])]
-        lines += ["- action plan:", _quote(board[key]["action_plan"])]
+        for field, label in FIELDS["review"].items():
+            lines += [f"- {t.gettext(label)}:", _quote(board[key][field])]
     if sessions is not None:
-        lines += session_export.to_markdown(sessions, language)
+        lines += session_export.to_markdown(sessions, language, t)
     if messages is not None:
         lines += message_export.to_markdown(messages, language)
     if private is not None:
-        lines += ["", "## Private notes (coach only)", ""]
+        lines += ["", f"## {heading['private']}", ""]
         for private_note in private:
             lines += ["-", _quote(private_note.text)]
     if history is not None:
-        lines += ["", "## History (coach only)", ""]
+        lines += ["", f"## {heading['history']}", ""]
         for record in history:
-            lines.append(f"- v{record.version} {record.role.value}: {_line(record.op['type'])}")
+            what = t.gettext(VALUES["op"].get(str(record.op["type"]), str(record.op["type"])))
+            lines.append(f"- v{record.version} {_role(record.role.value, t)}: {what}")
     return "\n".join(lines) + "\n"
+
+
+def _role(role: str, t: Translator) -> str:
+    return t.gettext(VALUES["role"].get(role, role))
+
+
+def _goal_lines(goal: dict[str, Any], t: Translator) -> list[str]:
+    depth = "  " if goal["parent"] else ""
+    status = t.gettext(VALUES["status"].get(goal["status"], goal["status"]))
+    progress = t.gettext(PHRASES["progress"]) % {"percent": goal["progress"]}
+    line = f"{depth}- [{status}] {_line(goal['title'])} ({progress})"
+    if goal["target_date"]:
+        line += ", " + t.gettext(PHRASES["target"]) % {"date": goal["target_date"]}
+    lines = [line]
+    for key, label in FIELDS["goal"].items():
+        if goal[key]:
+            lines += [f"{depth}  - {t.gettext(label)}:", _quote(goal[key])]
+    return lines
+
+
+def _homework_line(item: dict[str, Any], t: Translator) -> str:
+    mark = "x" if item["done"] else " "
+    due = t.gettext(PHRASES["next_session"]) if item["due"] == NEXT_SESSION else item["due"]
+    when = t.gettext(PHRASES["due"]) % {"date": due}
+    return f"- [{mark}] {_line(item['text'])} ({_role(item['owner'], t)}, {when})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rooms.board.labels import HEADINGS, VALUES, English, Translator
 from rooms.readable import moment
 from rooms.sessions.records import SessionRecord, SessionStatus
 
@@ -28,13 +29,19 @@ def _change(change: dict[str, Any]) -> str:
     return f"    - {change['kind']}: {text}{value} ({change.get('role', '')})"
 
 
-def to_markdown(sessions: Sequence[SessionRecord], language: str) -> list[str]:
-    lines = ["", "## Sessions", ""]
+def to_markdown(
+    sessions: Sequence[SessionRecord], language: str, translator: Translator | None = None
+) -> list[str]:
+    """Kinds and statuses in the reader's words, from the exports' one label table."""
+    t = translator or English()
+    lines = ["", f"## {t.gettext(HEADINGS['sessions'])}", ""]
     for s in sessions:
         at = s.planned_start if s.planned_start is not None else s.started_at
         when = moment(at, language) if at is not None else "—"
         held = f", {round(s.together_seconds / 60)} min" if s.status is SessionStatus.HELD else ""
-        lines.append(f"- {when} · {s.kind.value} · {s.status.value}{held}")
+        kind = t.gettext(VALUES["session_kind"][s.kind.value])
+        status = t.gettext(VALUES["session_status"][s.status.value])
+        lines.append(f"- {when} · {kind} · {status}{held}")
         if s.recap:
             lines += [_change(c) for c in s.recap.get("changes", [])]
             for phase in s.recap.get("phases", []):

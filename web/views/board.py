@@ -14,7 +14,7 @@ from aiohttp import web
 
 from rooms.board.export import to_json, to_markdown
 from rooms.models import Engagement, Role
-from server.keys import AGREEMENTS, BOARDS, ENGAGEMENTS, MESSAGES, SESSIONS
+from server.keys import AGREEMENTS, BOARDS, CATALOGS, ENGAGEMENTS, MESSAGES, SESSIONS
 from web.auth import require_coach
 from web.invites import invited_engagement
 from web.render import language_of, render
@@ -93,18 +93,22 @@ async def export(request: web.Request) -> web.Response:
     engagement, role = who
     contents = await _contents(engagement, role, request)
     kind = request.match_info["kind"]
-    maker = to_json if kind == "json" else to_markdown
-    body = maker(
-        engagement,
-        contents["version"],
-        contents["board"],
-        private=contents.get("private"),
-        history=contents.get("history"),
-        agreement=await request.app[AGREEMENTS].status(engagement),
-        language=engagement.language.value if role is Role.CLIENT else language_of(request),
-        sessions=await request.app[SESSIONS].of(engagement),
-        messages=await request.app[MESSAGES].transcript(engagement),
-    )
+    language = engagement.language.value if role is Role.CLIENT else language_of(request)
+    common: dict[str, Any] = {
+        "private": contents.get("private"),
+        "history": contents.get("history"),
+        "agreement": await request.app[AGREEMENTS].status(engagement),
+        "language": language,
+        "sessions": await request.app[SESSIONS].of(engagement),
+        "messages": await request.app[MESSAGES].transcript(engagement),
+    }
+    if kind == "json":
+        body = to_json(engagement, contents["version"], contents["board"], **common)
+    else:
+        translator = request.app[CATALOGS].get(language)
+        body = to_markdown(
+            engagement, contents["version"], contents["board"], translator=translator, **common
+        )
     response = web.Response(
         text=body,
         content_type="application/json" if kind == "json" else "text/markdown",

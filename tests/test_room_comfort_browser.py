@@ -4,10 +4,13 @@ Rejoin button that brings the call back without a reload."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, WebSocketRoute, expect
 
+from server.keys import BOARDS, STORE
 from tests.browser import ContextFactory
 from tests.helpers import make_pair
 from tests.test_room_browser import join_both, open_pages, wait_connected
@@ -44,6 +47,13 @@ WATCH_DROP = """() => {
   });
 }"""
 
+WATCH_BOARD = """() => {
+  const status = document.querySelector("[data-testid=board-status]");
+  window.__boardStates = [];
+  new MutationObserver(() => window.__boardStates.push(status.dataset.state))
+    .observe(status, { attributes: true, attributeFilter: ["data-state"] });
+}"""
+
 
 async def quality_words(page: Page) -> str:
     return (await page.get_by_test_id("quality-words").text_content()) or ""
@@ -60,7 +70,9 @@ async def test_stopped_media_shows_the_overlay_within_2_s_and_clears_when_it_ret
     await wait_connected(coach, client)
     await expect(client.get_by_test_id("quality-words")).to_have_text("Good", timeout=WAIT)
 
+    await expect(client.get_by_test_id("board-status")).to_have_attribute("data-state", "live")
     await client.evaluate(WATCH_DROP)
+    await client.evaluate(WATCH_BOARD)
     cut_at = await coach.evaluate(CUT)
     dropped_at = await client.evaluate("window.__dropped")
     assert dropped_at is not None, "the overlay never said the connection dropped"
@@ -72,6 +84,10 @@ async def test_stopped_media_shows_the_overlay_within_2_s_and_clears_when_it_ret
     await expect(client.get_by_test_id("quality-words")).to_have_text("Reconnecting")
     await expect(client.get_by_test_id("quality")).to_have_attribute("data-level", "reconnecting")
     await expect(client.get_by_test_id("status")).to_have_text("Connection lost. Reconnecting…")
+
+    # The board beside the video re-checked its own connection instead of assuming it.
+    await client.wait_for_function("() => window.__boardStates.includes('checking')")
+    await expect(client.get_by_test_id("board-status")).to_have_attribute("data-state", "live")
 
     await coach.evaluate(RESTORE)
     await expect(overlay).to_be_hidden(timeout=WAIT)
@@ -137,3 +153,43 @@ async def test_a_replaced_tab_can_take_the_call_back(
     await wait_connected(first_tab, coach)
     await expect(second_tab.get_by_test_id("rejoin")).to_be_visible(timeout=WAIT)
     assert await first_tab.evaluate("window.__samePage") is True
+
+
+async def test_the_board_stops_saying_up_to_date_when_its_connection_stops_answering(
+    contexts: ContextFactory, server: TestServer
+) -> None:
+    """The network goes while the socket still looks open (its heartbeat would take 40 s
+    to notice): an edit left unconfirmed makes the board ask, and say it is not saved."""
+    pair = await make_pair(server.app)
+    page = await (await contexts()).new_page()
+    blocked = False
+
+    def route(ws: WebSocketRoute) -> None:
+        if blocked:
+            ws.close()  # a reconnect while the network is down fails
+            return
+        upstream = ws.connect_to_server()
+        ws.on_message(lambda message: None if blocked else upstream.send(message))
+        upstream.on_message(lambda message: None if blocked else ws.send(message))
+
+    await page.route_web_socket(re.compile(r"/socket\.io/"), route)
+    await page.goto(f"/i/{pair.invite}/board")
+    status = page.get_by_test_id("board-status")
+    await expect(status).to_have_attribute("data-state", "live", timeout=WAIT)
+    await page.evaluate(WATCH_BOARD)
+
+    blocked = True
+    await page.get_by_test_id("goal-add-title").fill("Find a job in logistics")
+    await page.get_by_test_id("goal-add").click()
+    await expect(status).not_to_have_attribute("data-state", "live", timeout=WAIT)
+    await expect(status).not_to_have_text("Up to date")
+    await page.wait_for_function("() => window.__boardStates.includes('saving')", timeout=WAIT)
+
+    blocked = False
+    await expect(status).to_have_attribute("data-state", "live", timeout=WAIT)
+    states = await page.evaluate("window.__boardStates")
+    assert "live" not in states[:-1], states  # never "Up to date" while the edit waited
+    engagement = await server.app[STORE].engagement(pair.engagement_id)
+    assert engagement is not None
+    board = (await server.app[BOARDS].snapshot(engagement)).state
+    assert [goal["title"] for goal in board["goals"]] == ["Find a job in logistics"]

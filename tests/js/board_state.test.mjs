@@ -37,3 +37,25 @@ test("removing a goal takes its intermediate goals and unlinks homework", () => 
   assert.deepEqual(board.goals, []);
   assert.equal(board.homework[0].goal, null);
 });
+
+import { SAVE_GRACE_MS, boardStatus } from "../../web/static/js/board_state.js";
+
+test("the status says 'Up to date' only when connected, answered and nothing waits", () => {
+  const fine = { connected: true, online: true, joined: true, doubt: false, oldestPendingAt: null, now: 10_000 };
+  assert.equal(boardStatus(fine), "live");
+  assert.equal(boardStatus({ ...fine, online: false }), "offline", "the device says it is offline");
+  assert.equal(boardStatus({ ...fine, connected: false }), "offline");
+  assert.equal(boardStatus({ ...fine, joined: false }), "connecting");
+  assert.equal(boardStatus({ ...fine, doubt: true }), "checking", "the call dropped: not sure any more");
+  assert.equal(boardStatus({ ...fine, oldestPendingAt: 10_000 - SAVE_GRACE_MS + 1 }), "live", "just sent");
+  assert.equal(boardStatus({ ...fine, oldestPendingAt: 10_000 - SAVE_GRACE_MS }), "saving", "no answer in time");
+});
+
+test("pending edits remember when they were made", () => {
+  const sync = new BoardSync("client");
+  sync.joined({ snapshot: empty(), version: 0, defaults });
+  assert.equal(sync.oldestPendingAt, null);
+  sync.propose({ type: "set", section: "agreement", field: "client_expectations", value: "a" }, 500);
+  sync.propose({ type: "set", section: "agreement", field: "client_expectations", value: "b" }, 900);
+  assert.equal(sync.oldestPendingAt, 500);
+});

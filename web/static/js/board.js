@@ -4,7 +4,7 @@
 // edits resent with their op ids (the server applies an op id once).
 
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
-import { BOARD_NAMESPACE, BoardEvent, BoardSync, newId } from "./board_state.js";
+import { BOARD_NAMESPACE, BoardEvent, BoardSync, boardStatus, newId } from "./board_state.js";
 
 const root = document.getElementById("board");
 if (root) start(root);
@@ -19,10 +19,58 @@ function start(root) {
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
   const socket = io(BOARD_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
 
-  function status(key) {
+  // "Up to date" only when it is: the socket may look connected for a while after the
+  // network went (its heartbeat takes 40 s), so a dropped call, the browser going offline
+  // or an edit left unconfirmed makes the board ask the server, and say so meanwhile.
+  // navigator.onLine alone is not trusted (it is false on a machine with only loopback,
+  // and true behind a dead Wi-Fi); its "offline" event is, until "online" or an answer.
+  const link = { joined: false, doubt: false, probing: false, offline: false };
+  function refresh() {
+    const key = boardStatus({
+      connected: socket.connected,
+      online: !link.offline,
+      joined: link.joined,
+      doubt: link.doubt,
+      oldestPendingAt: sync.oldestPendingAt,
+      now: Date.now(),
+    });
+    if (key === "saving") probe();
+    if ($("board-status").dataset.state === key) return;
     $("board-status").textContent = text[key] ?? key;
     $("board-status").dataset.state = key;
   }
+
+  async function probe() {
+    if (link.probing || !socket.connected || !link.joined) return;
+    link.probing = true;
+    link.doubt = true;
+    refresh();
+    const state = editing ? "editing" : "viewing";
+    const ack = await socket.timeout(4000).emitWithAck(BoardEvent.PRESENCE, { state }).catch(() => null);
+    link.probing = false;
+    if (ack?.ok) {
+      link.doubt = false;
+      link.offline = false;
+    } else {
+      // No answer: the connection is gone even if the socket has not noticed; a fresh
+      // transport rejoins with `since` and resends what is pending.
+      link.joined = false;
+      socket.io.engine?.close();
+    }
+    refresh();
+  }
+  setInterval(refresh, 1000);
+  window.addEventListener("offline", () => {
+    link.offline = true;
+    refresh();
+  });
+  window.addEventListener("online", () => {
+    link.offline = false;
+    probe();
+  });
+  document.addEventListener("tandem:call", (event) => {
+    if (event.detail?.dropped) probe();
+  });
 
   function showError(message) {
     const box = $("board-error");
@@ -52,7 +100,8 @@ function start(root) {
   }
 
   socket.on("connect", () => {
-    status("connecting");
+    link.joined = false;
+    refresh();
     const since = sync.ready ? { since: sync.version } : {};
     socket.emit(BoardEvent.JOIN, since, (ack) => {
       if (!ack?.ok) {
@@ -62,15 +111,20 @@ function start(root) {
       sync.joined(ack);
       if (ack.private) renderPrivate(ack.private);
       renderPresence(ack.presence);
-      status("live");
+      link.joined = true;
+      link.doubt = false;
+      refresh();
       render();
       for (const entry of sync.pending) emitOp(entry);
       if (role === "coach") loadHistory();
     });
   });
-  socket.on("disconnect", () => status("offline"));
+  socket.on("disconnect", () => {
+    link.joined = false;
+    refresh();
+  });
   socket.on("connect_error", (error) => {
-    status("offline");
+    refresh();
     if (error?.data?.message) showError(error.data.message);
   });
   socket.on(BoardEvent.APPLIED, (record) => {

@@ -58,6 +58,21 @@ export function newId() {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+// An own edit not confirmed after this long means the board is not up to date.
+export const SAVE_GRACE_MS = 3000;
+
+// What the board's status line may honestly say (issue 16: "Up to date" only when it is).
+// `connected`: the socket; `online`: no "offline" event since the last answer; `joined`: the join ack came;
+// `doubt`: something (the call dropping, a stalled edit) made us ask the server and no
+// answer has come yet; `oldestPendingAt`: when the oldest unconfirmed own edit was made.
+export function boardStatus({ connected, online, joined, doubt, oldestPendingAt, now }) {
+  if (!connected || !online) return "offline";
+  if (!joined) return "connecting";
+  if (oldestPendingAt != null && now - oldestPendingAt >= SAVE_GRACE_MS) return "saving";
+  if (doubt) return "checking";
+  return "live";
+}
+
 export class BoardSync {
   constructor(role) {
     this.role = role;
@@ -101,14 +116,18 @@ export class BoardSync {
     }
   }
 
-  propose(op) {
-    const entry = { op_id: newId(), op };
+  propose(op, at = Date.now()) {
+    const entry = { op_id: newId(), op, at };
     this.pending.push(entry);
     return entry;
   }
 
   drop(opId) {
     this.pending = this.pending.filter((p) => p.op_id !== opId);
+  }
+
+  get oldestPendingAt() {
+    return this.pending.length ? Math.min(...this.pending.map((p) => p.at)) : null;
   }
 
   isPending(id) {

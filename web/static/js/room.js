@@ -66,6 +66,7 @@ const state = {
   stalled: false,
   level: "good",
   watch: new MediaWatch(),
+  dropped: false,
 };
 // Opened from the tech check's "practice call" button: the call is logged as practice.
 const practice = new URLSearchParams(location.search).get("practice") === "1";
@@ -96,6 +97,12 @@ function render() {
   quality.dataset.level = view.quality ?? "";
   $("quality-words").textContent = view.quality ? text[`quality-${view.quality}`] : "";
   root.dataset.phase = state.phase;
+  // The board beside the video asks the server whether it is still up to date.
+  const dropped = view.overlay === "dropped";
+  if (dropped !== state.dropped) {
+    state.dropped = dropped;
+    document.dispatchEvent(new CustomEvent("tandem:call", { detail: { dropped } }));
+  }
   // A rehearsal has its own "Join again" in its guide.
   $("rejoin-box").hidden = rehearsing || !["left", "replaced"].includes(state.phase);
 }

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 from rooms.accounts import SESSION_COOKIE
 from server.keys import ACCOUNTS
-from tests.audit import phone_and_desktop, with_axe
+from tests.audit import DESKTOP, phone_and_desktop, with_axe
 from tests.boards import fill_board
-from tests.browser import ContextFactory
+from tests.browser import ContextFactory, screenshot
 from tests.helpers import Pair, make_pair
 
 pytestmark = [pytest.mark.browser]
@@ -106,3 +106,44 @@ async def test_the_room_fits_a_phone_and_passes_axe_before_during_and_after_a_ca
     await coach.get_by_test_id("peer-status").wait_for(timeout=WAIT)
     problems += await phone_and_desktop(coach, f"{lang} room after the other left")
     assert not problems, "\n".join(problems)
+
+
+async def test_the_board_is_a_calm_reading_view_with_editing_on_demand(
+    contexts: ContextFactory, server: TestServer
+) -> None:
+    pair = await make_pair(server.app)
+    await fill_board(server.app, pair)
+    coach, client, _visitor = await pages_for(contexts, pair, "en")
+    await coach.set_viewport_size(DESKTOP)
+    await coach.goto(f"/engagements/{pair.engagement_id}/board")
+    await expect(coach.get_by_test_id("board-status")).to_have_attribute(
+        "data-state", "live", timeout=WAIT
+    )
+    goal = coach.get_by_test_id("goal").first
+    await expect(goal.get_by_test_id("goal-progress-bar").first).to_have_attribute("value", "40")
+    await expect(goal).to_contain_text("40% done")
+    await expect(goal).to_contain_text("Update the CV with the warehouse years")  # its step
+    await expect(goal.get_by_test_id("goal-title").first).to_be_hidden()  # editing on demand
+    await expect(coach.get_by_test_id("agreement-summary")).to_have_text(
+        "6 months · Every two weeks · 60 minute sessions"
+    )
+    homework = coach.get_by_test_id("homework")
+    await expect(homework.first).to_contain_text("Call two employers")
+    await expect(homework.first).to_contain_text("by the next session")
+    await expect(homework.first).to_contain_text("Find a job in logistics")
+    height = await coach.evaluate("document.documentElement.scrollHeight")
+    print(f"coach board height at 1280 px: {height}")
+    await screenshot(coach, "board-reading-coach")
+    assert height <= 2000, height  # was 2,624 px with this board (and ~5,000 with more)
+
+    edit = goal.locator(":scope > details.item-edit")
+    await edit.locator(":scope > summary").click()
+    await edit.get_by_test_id("goal-title").fill("Find a job in a warehouse")
+    await edit.get_by_test_id("goal-title").press("Tab")
+    await client.goto(f"/i/{pair.invite}/board")
+    await expect(client.get_by_test_id("goal").first).to_contain_text(
+        "Find a job in a warehouse", timeout=WAIT
+    )
+    await client.get_by_test_id("homework-done").first.check()  # the checklist, one tap
+    await expect(coach.get_by_test_id("homework-done").first).to_be_checked(timeout=WAIT)
+    await screenshot(client, "board-reading-client")

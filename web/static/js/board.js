@@ -189,9 +189,9 @@ function start(root) {
         }
       });
     }
-    const remove = li.querySelector(":scope > [data-remove], :scope > .board-row > [data-remove]");
+    const remove = li.querySelector(":scope > [data-remove], :scope > .item-edit > [data-remove]");
     remove?.addEventListener("click", () => send({ type: "remove", collection, id: li.dataset.id }));
-    const subForm = li.querySelector(":scope > .subgoal-form");
+    const subForm = li.querySelector(":scope > .item-edit > .subgoal-form");
     subForm?.addEventListener("submit", (event) => {
       event.preventDefault();
       const input = subForm.elements.title;
@@ -228,21 +228,68 @@ function start(root) {
     }
   }
 
+  // ---- the reading view: what the form fields hold, as text and progress bars ----------
+  const say = (key, values = {}) =>
+    Object.entries(values).reduce((words, [name, value]) => words.replace(`{${name}}`, value), text[key] ?? key);
+  const dateText = (iso) => {
+    const date = new Date(`${iso}T12:00:00`);
+    return Number.isNaN(date.getTime()) ? iso : date.toLocaleDateString(document.documentElement.lang, { dateStyle: "long" });
+  };
+  const view = (li, name) => li.querySelector(`:scope > * [data-view="${name}"], :scope > [data-view="${name}"]`);
+
+  function showGoal(li, goal) {
+    view(li, "title").textContent = goal.title;
+    const status = view(li, "status");
+    status.textContent = text[`status-${goal.status}`] ?? goal.status;
+    status.dataset.status = goal.status;
+    view(li, "progress").value = goal.progress;
+    view(li, "progress-text").textContent = say("progress", { n: goal.progress });
+    view(li, "target").textContent = goal.target_date ? say("target", { date: dateText(goal.target_date) }) : "";
+  }
+
+  function showHomework(li, item, goals) {
+    view(li, "text").textContent = item.text;
+    const due = item.due === "next-session" ? say("due-next") : say("due-on", { date: dateText(item.due) });
+    const goal = goals.find((g) => g.id === item.goal);
+    const parts = [text[item.owner] ?? item.owner, due];
+    if (goal) parts.push(say("for-goal", { goal: goal.title }));
+    view(li, "meta").textContent = `· ${parts.join(" · ")}`;
+  }
+
+  function showAgreement(agreement) {
+    $("board-agreement-summary").textContent = [
+      text[`months-${agreement.program_months}`],
+      text[`cadence-${agreement.cadence}`],
+      text[`minutes-${agreement.session_minutes}`],
+    ].filter(Boolean).join(" · ");
+    $("board-agreement-goals-view").textContent = agreement.program_goals;
+  }
+
+  function showEmpty(listId, empty) {
+    const hint = root.querySelector(`[data-empty-for="${listId}"]`);
+    if (hint) hint.hidden = !empty;
+  }
+
   function render() {
     if (!sync.ready) return;
     const board = sync.view();
     for (const el of root.querySelectorAll("[data-section][data-field]")) {
       setValue(el, board[el.dataset.section][el.dataset.field]);
     }
+    showAgreement(board.agreement);
     const top = board.goals.filter((g) => !g.parent);
+    showEmpty("board-goals", top.length === 0);
     reconcile($("board-goals"), top, "board-goal-template", "goals", (li, goal) => {
       fillFields(li, goal);
+      showGoal(li, goal);
       const children = board.goals.filter((g) => g.parent === goal.id);
       reconcile(li.querySelector(".subgoals"), children, "board-goal-template", "goals", (sub, child) => {
         sub.querySelector(".subgoal-form")?.remove();
         fillFields(sub, child);
+        showGoal(sub, child);
       });
     });
+    showEmpty("board-homework", board.homework.length === 0);
     reconcile($("board-homework"), board.homework, "board-homework-template", "homework", (li, item) => {
       const select = li.querySelector("[data-kind=goal]");
       const options = [...select.options].slice(1);
@@ -251,6 +298,7 @@ function start(root) {
         for (const goal of board.goals) select.add(new Option(goal.title, goal.id));
       }
       fillFields(li, item);
+      showHomework(li, item, board.goals);
     });
     reconcile($("board-notes"), board.notes, "board-note-template", "notes", (li, note) => {
       li.querySelector("[data-note-author]").textContent = text[note.created_by] ?? note.created_by;

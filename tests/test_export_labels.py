@@ -42,7 +42,9 @@ def test_every_label_is_translated() -> None:
     labels += [label for table in VALUES.values() for label in table.values()]
     for language in ("nb", "sv", "nl"):
         missing = [
-            m for m in labels if catalogs.get(language).gettext(m) == m and m not in ("Coach", "Video")
+            m
+            for m in labels
+            if catalogs.get(language).gettext(m) == m and m not in ("Coach", "Video")
         ]
         assert not missing, (language, missing)
 

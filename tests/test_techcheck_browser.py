@@ -52,6 +52,9 @@ async def test_client_completes_the_check_and_the_coach_sees_ready(
     await client.wait_for_function(outcome("network", "pass"), timeout=WAIT)
     rtt = await client.get_by_test_id("figure-rtt_ms").text_content()
     assert rtt and rtt.endswith("ms")
+    shown = await client.get_by_test_id("techcheck").inner_text()  # issue 16: words only
+    for jargon in ("kbit/s", "Jitter", "Round trip", "Packet loss", " ms"):
+        assert jargon not in shown, jargon
 
     await client.get_by_test_id("finish").click()
     readiness = client.get_by_test_id("readiness")

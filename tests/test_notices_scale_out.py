@@ -104,7 +104,7 @@ async def test_each_session_gets_one_24_hour_reminder_from_two_processes_and_aft
     await eventually(lambda: reminders(smtp_server, sentinel) > 0, 30)
     assert (reminders(smtp_server, first), reminders(smtp_server, second)) == (1, 1)
     mail = smtp_server.inbox.to(ADDRESS)[0]
-    assert mail["Subject"] == "Påminnelse: din coachningssession är i morgon"
+    assert mail["Subject"] == "Påminnelse: ditt coachningssamtal är i morgon"
     assert "Hej Kari," in body(mail) and SECRET not in mail.as_string()
 
     for node in nodes:

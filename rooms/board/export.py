@@ -23,9 +23,9 @@ from rooms.board.labels import (
     months,
 )
 from rooms.board.records import BoardRecord, PrivateNote
+from rooms.board.schema import NEXT_SESSION
 from rooms.messages import Message
 from rooms.messages import export as message_export
-from rooms.board.schema import NEXT_SESSION
 from rooms.models import Engagement
 from rooms.readable import moment
 from rooms.sessions import export as session_export

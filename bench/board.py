@@ -214,7 +214,7 @@ async def _level(port: int, creds: dict[str, Any], level: Level) -> dict[str, An
                 if tally.measuring:
                     tally.sent[op_id] = started
                     tally.measured_sent += 1
-                payload = {"op_id": op_id, "base_version": 0, "op": op}
+                payload = {"op_id": op_id, "op": op}
                 future = await coach.emit("op", payload)
                 assert future is not None
                 task = asyncio.create_task(acked(future, op_id, started))

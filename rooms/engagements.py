@@ -13,12 +13,17 @@ from dataclasses import dataclass
 from rooms import validation
 from rooms.clock import Clock
 from rooms.errors import NotFound
-from rooms.models import Cadence, Engagement, InviteState, Language
+from rooms.models import (
+    PROGRAM_MONTHS,
+    SESSION_MINUTES,
+    Cadence,
+    Engagement,
+    InviteState,
+    Language,
+)
 from rooms.store import Store
 from rooms.tokens import new_id, new_token
 
-PROGRAM_MONTHS = (3, 6, 12)
-SESSION_MINUTES = (45, 60, 75, 90, 120)
 MAX_CLIENT_NAME = 120
 
 

@@ -9,17 +9,37 @@
     ├── Throttled             too many attempts; retry later ("throttled")
     ├── NotSeated             this connection holds no seat (left or replaced) ("not-joined")
     ├── Busy                  a shared capacity (e.g. echo peers) is exhausted; retry later ("busy")
+    ├── Unauthorized          no valid invite or login at connect ("unauthorized")
     └── StoreUnavailable      the backing store cannot be reached ("unavailable")
 
-Handlers map these to HTTP statuses or Socket.IO error acks in one place each, so a new
-error needs one class here and nothing else.
+Each class's wire code is a member of `ErrorCode`, defined here beside the classes so the
+code and the exception that carries it cannot drift apart; signaling/protocol.py and
+web/static/js/protocol.js publish the same enum (tests/test_protocol_sync.py). Handlers
+map these to HTTP statuses or Socket.IO error acks in one place each, so a new error needs
+one class and one code here and nothing else.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID = "invalid"
+    NOT_FOUND = "not-found"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    ROOM_FULL = "room-full"
+    THROTTLED = "throttled"
+    NOT_JOINED = "not-joined"
+    UNAVAILABLE = "unavailable"
+    UNAUTHORIZED = "unauthorized"
+    INTERNAL = "internal"  # a bug: no exception carries it (signaling/acks.py answers it)
+    BUSY = "busy"
+
 
 class TandemError(Exception):
-    code = "error"
+    code: ErrorCode = ErrorCode.INTERNAL
 
     def __init__(
         self, message: str, *, field: str | None = None, params: dict[str, object] | None = None
@@ -40,27 +60,27 @@ class TandemError(Exception):
 
 
 class InvalidInput(TandemError):
-    code = "invalid"
+    code = ErrorCode.INVALID
 
 
 class NotFound(TandemError):
-    code = "not-found"
+    code = ErrorCode.NOT_FOUND
 
 
 class Forbidden(TandemError):
-    code = "forbidden"
+    code = ErrorCode.FORBIDDEN
 
 
 class Conflict(TandemError):
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
 
 class RoomFull(TandemError):
-    code = "room-full"
+    code = ErrorCode.ROOM_FULL
 
 
 class Throttled(TandemError):
-    code = "throttled"
+    code = ErrorCode.THROTTLED
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
@@ -68,7 +88,7 @@ class Throttled(TandemError):
 
 
 class NotSeated(TandemError):
-    code = "not-joined"
+    code = ErrorCode.NOT_JOINED
 
 
 class Busy(TandemError):
@@ -76,7 +96,7 @@ class Busy(TandemError):
 
     `retry_after` is a hint in seconds for when capacity is expected to free up."""
 
-    code = "busy"
+    code = ErrorCode.BUSY
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
@@ -84,4 +104,10 @@ class Busy(TandemError):
 
 
 class StoreUnavailable(TandemError):
-    code = "unavailable"
+    code = ErrorCode.UNAVAILABLE
+
+
+class Unauthorized(TandemError):
+    """A connection without a live invite or login; counted per address at connect."""
+
+    code = ErrorCode.UNAUTHORIZED

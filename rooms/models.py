@@ -30,6 +30,13 @@ class Cadence(StrEnum):
         return {Cadence.WEEKLY: 4, Cadence.BIWEEKLY: 2, Cadence.MONTHLY: 1}[self]
 
 
+# The program lengths and session lengths an engagement may have: the engagement form and
+# the board's program section both offer exactly these (here, not in a service, so the
+# board schema needs nothing that reaches the store).
+PROGRAM_MONTHS = (3, 6, 12)
+SESSION_MINUTES = (45, 60, 75, 90, 120)
+
+
 class InviteState(StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"

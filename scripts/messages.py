@@ -38,6 +38,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "gettext": None,
     "ngettext": (1, 2),
     "translate_error": (2,),
+    "Rate": (3,),  # signaling/base.py: a namespace's throttled message
     **{name: None for name in ERROR_CLASSES},
 }
 METHODS = [

@@ -17,12 +17,14 @@ from aiohttp import web
 from rooms.accounts import AccountPolicy, Accounts
 from rooms.agreement_service import Agreements
 from rooms.board_service import Boards
+from rooms.call_log import CallLog
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
 from rooms.lifecycle_service import Lifecycle
 from rooms.message_service import Messages
 from rooms.notice_service import Notices
 from rooms.program_service import Program
+from rooms.room_service import RoomService
 from rooms.session_service import Sessions
 from rooms.sessions import HeldPolicy
 from rooms.store import open_store, store_url
@@ -33,10 +35,13 @@ from server.config import Settings
 from server.keys import (
     ACCOUNTS,
     AGREEMENTS,
+    AUTHENTICATOR,
     BOARDS,
+    CALLS,
     CATALOGS,
     CLOCK,
     DRAINING,
+    ECHO,
     ENGAGEMENTS,
     JINJA,
     LIFECYCLE,
@@ -46,10 +51,14 @@ from server.keys import (
     NOTICE_SENDER,
     NOTICES,
     PROGRAM,
+    PUBSUB_READY,
+    ROOMS,
     SESSIONS,
     SETTINGS,
     SIO,
     STORE,
+    TIMERS,
+    WEB_SETTINGS,
 )
 from server.logs import request_ids
 from server.mail import Mailer, parse_smtp_url
@@ -63,9 +72,9 @@ from signaling.board import BoardNamespace
 from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
 from signaling.messages import MessagesNamespace
-from signaling.observed import ObservedServer
 from signaling.pubsub import RedisManager
-from signaling.room import RoomNamespace, RoomPolicy
+from signaling.room import RoomNamespace
+from signaling.server import SocketServer
 from signaling.techcheck import TechCheckNamespace
 from signaling.timer import TimerNamespace
 from web.auth import auth_middleware
@@ -86,6 +95,7 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
         client_max_size=MAX_BODY,
     )
     app[SETTINGS] = settings
+    app[WEB_SETTINGS] = settings
     app[CLOCK] = clock
     app[CATALOGS] = Catalogs()
     app[JINJA] = make_environment()
@@ -93,10 +103,11 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     app[DRAINING] = asyncio.Event()
     app[SIO] = _socketio_server(settings, app[METRICS])
     app[SIO].attach(app)
+    manager = app[SIO].manager
+    app[PUBSUB_READY] = manager.is_ready if isinstance(manager, RedisManager) else _always
     app.cleanup_ctx.append(app[METRICS].watch_loop)
-    app.cleanup_ctx.append(_store_context)
+    app.cleanup_ctx.append(_services_context)
     app.cleanup_ctx.append(_signaling_context)
-    app.cleanup_ctx.append(_techcheck_context)
     app.cleanup_ctx.append(_retention_context)
     app.cleanup_ctx.append(_notices_context)
     app[MAIL_ENABLED] = bool(settings.smtp_url)
@@ -104,6 +115,10 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     add_routes(app, VENDOR_DIR)
     app.router.add_get("/metrics", metrics_view)
     return app
+
+
+def _always() -> bool:
+    return True
 
 
 def _socketio_server(settings: Settings, metrics: Metrics) -> socketio.AsyncServer:
@@ -117,7 +132,7 @@ def _socketio_server(settings: Settings, metrics: Metrics) -> socketio.AsyncServ
         if settings.redis_url
         else None
     )
-    return ObservedServer(
+    return SocketServer(
         observer=metrics,  # counts every event at the one dispatch point
         async_mode="aiohttp",
         json=fastjson,  # orjson: less CPU per packet (docs/performance.md)
@@ -129,27 +144,37 @@ def _socketio_server(settings: Settings, metrics: Metrics) -> socketio.AsyncServ
     )
 
 
-async def _store_context(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
+async def _services_context(app: web.Application) -> AsyncIterator[None]:
+    """The store and every domain service, each built once; web/ and signaling/ get
+    these instances and never construct their own."""
+    settings, clock, metrics = app[SETTINGS], app[CLOCK], app[METRICS]
     url = store_url(settings.redis_url, settings.data_dir)
-    metrics = app[METRICS]
     raw = await open_store(url, settings.redis_target)
     backend = "redis" if settings.redis_url else "sqlite"
     store = MeasuredStore.wrap(raw, backend, metrics.store_latency, metrics.store_errors)
     policy = AccountPolicy(session_seconds=settings.session_hours * 3600)
     app[STORE] = store
-    app[ACCOUNTS] = Accounts(store, app[CLOCK], policy)
-    app[ENGAGEMENTS] = Engagements(store, app[CLOCK])
-    app[BOARDS] = Boards(store, app[CLOCK])
+    app[ACCOUNTS] = Accounts(store, clock, policy)
+    app[ENGAGEMENTS] = Engagements(store, clock)
+    app[BOARDS] = Boards(store, clock)
     days = settings.retention_days
-    app[LIFECYCLE] = Lifecycle(store, app[CLOCK], retention_days=days, node=new_id())
-    app[AGREEMENTS] = Agreements(store, app[BOARDS], app[LIFECYCLE], app[CLOCK])
+    app[LIFECYCLE] = Lifecycle(store, clock, retention_days=days, node=new_id())
+    app[AGREEMENTS] = Agreements(store, app[BOARDS], app[LIFECYCLE], clock)
     held = HeldPolicy(min_together_seconds=settings.session_held_minutes * 60.0)
-    app[SESSIONS] = Sessions(store, app[CLOCK], held)
-    app[PROGRAM] = Program(app[AGREEMENTS], app[SESSIONS], app[BOARDS], app[LIFECYCLE], app[CLOCK])
-    app[MESSAGES] = Messages(store, app[CLOCK])
-    app[NOTICES] = Notices(store, app[CLOCK])
+    app[SESSIONS] = Sessions(store, clock, held)
+    app[PROGRAM] = Program(app[AGREEMENTS], app[SESSIONS], app[BOARDS], app[LIFECYCLE], clock)
+    app[MESSAGES] = Messages(store, clock)
+    app[NOTICES] = Notices(store, clock)
+    app[TIMERS] = Timers(store, clock)
+    app[CALLS] = CallLog(store, clock, app[SESSIONS])
+    app[ROOMS] = RoomService(store, app[CALLS], settings.reconnect_grace_seconds)
+    # One Authenticator for every namespace: the same clock and the same trust in the
+    # proxy's X-Forwarded-For, so connect failures are counted per real client address.
+    app[AUTHENTICATOR] = Authenticator(
+        app[ACCOUNTS], app[ENGAGEMENTS], store, clock=clock, trust_proxy=settings.trust_proxy
+    )
     yield
+    await app[ROOMS].close()
     await store.close()
 
 
@@ -178,58 +203,45 @@ def _ice_config(settings: Settings) -> IceConfig:
 
 
 async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
-    settings, store = app[SETTINGS], app[STORE]
+    """The namespaces over the services, and the echo peer, which lives exactly as long
+    as the app: closing it releases every tech-check session."""
+    settings, clock, auth, sio = app[SETTINGS], app[CLOCK], app[AUTHENTICATOR], app[SIO]
+    metrics, store = app[METRICS], app[STORE]
     await store.clear_seats()  # nobody is connected to a process that is just starting
-    authenticator = Authenticator(
-        app[ACCOUNTS], app[ENGAGEMENTS], store, clock=app[CLOCK], trust_proxy=settings.trust_proxy
-    )
     ice = _ice_config(settings)
-    metrics = app[METRICS]
-    policy = RoomPolicy(
-        ice=ice,
-        reconnect_grace=settings.reconnect_grace_seconds,
-        on_call_set_up=metrics.call_setup.observe,
-    )
-    room = RoomNamespace(authenticator, store, app[CLOCK], policy, app[SESSIONS])
-    app[SIO].register_namespace(room)
-    metrics.probe(room_probe(metrics, room.seats_here, store))
-    timers = Timers(store, app[CLOCK])
-    app[SIO].register_namespace(
-        TimerNamespace(authenticator, timers, store, app[CLOCK], app[SESSIONS])
-    )
-    app[SIO].register_namespace(BoardNamespace(authenticator, app[BOARDS], app[CLOCK]))
-    app[SIO].register_namespace(MessagesNamespace(authenticator, app[MESSAGES], app[CLOCK]))
-    manager = app[SIO].manager
-    if isinstance(manager, RedisManager):
-        # Subscribe now, not at the first connection (upstream's default), so /readyz can
-        # tell whether this process hears the others before anyone connects.
-        app[SIO].manager_initialized = True
-        manager.initialize()
-    yield
-    await room.close()
-    if isinstance(manager, RedisManager):
-        await manager.aclose()
+    async with EchoService(_echo_config(settings)) as echo:
+        app[ECHO] = echo
+        metrics.collect_from(EchoCollector(lambda: (echo.resources().sessions, echo.refused)))
+        room = RoomNamespace(
+            auth, app[ROOMS], app[SESSIONS], clock, ice, on_call_set_up=metrics.call_setup.observe
+        )
+        sio.register_namespace(room)
+        metrics.probe(room_probe(metrics, room.seats_here, store))
+        timers, calls, sessions = app[TIMERS], app[CALLS], app[SESSIONS]
+        sio.register_namespace(TimerNamespace(auth, timers, calls, sessions, clock))
+        sio.register_namespace(BoardNamespace(auth, app[BOARDS], clock))
+        sio.register_namespace(MessagesNamespace(auth, app[MESSAGES], clock))
+        sio.register_namespace(TechCheckNamespace(auth, store, clock, echo, ice))
+        manager = sio.manager
+        if isinstance(manager, RedisManager):
+            # Subscribe now, not at the first connection (upstream's default), so /readyz
+            # can tell whether this process hears the others before anyone connects.
+            sio.manager_initialized = True
+            manager.initialize()
+        yield
+        if isinstance(manager, RedisManager):
+            await manager.aclose()
 
 
-async def _techcheck_context(app: web.Application) -> AsyncIterator[None]:
-    """The echo peer lives exactly as long as the app; closing it releases every session."""
-    settings = app[SETTINGS]
-    ice = _ice_config(settings)
+def _echo_config(settings: Settings) -> EchoConfig:
     # The echo side only needs STUN to learn its public address; the browser gets TURN
     # too (rooms/turn.py), exactly as in a real call, so a relayed path is tested.
     stun = [{"urls": list(settings.stun_urls)}] if settings.stun_urls else []
-    config = EchoConfig(
+    return EchoConfig(
         max_sessions=settings.echo_max_sessions,
         max_session_seconds=float(settings.echo_session_seconds),
         ice_servers=stun,
     )
-    async with EchoService(config) as echo:
-        app[METRICS].collect_from(EchoCollector(lambda: (echo.resources().sessions, echo.refused)))
-        authenticator = Authenticator(app[ACCOUNTS], app[ENGAGEMENTS], app[STORE])
-        app[SIO].register_namespace(
-            TechCheckNamespace(authenticator, app[STORE], app[CLOCK], echo, ice)
-        )
-        yield
 
 
 async def _retention_context(app: web.Application) -> AsyncIterator[None]:

@@ -1,45 +1,77 @@
-"""Typed application keys: the only way state reaches handlers (no module-level globals)."""
+"""Typed application keys: the only way state reaches handlers (no module-level globals).
+
+The keys pages read live in web/keys.py (web must not import server) and are re-exported
+here, so server code and tests name every key from one module. The rest are the
+server's and the real-time layer's own.
+"""
 
 from __future__ import annotations
 
-import asyncio
-
-import jinja2
 import socketio
 from aiohttp import web
 
-from rooms.accounts import Accounts
-from rooms.agreement_service import Agreements
-from rooms.board_service import Boards
-from rooms.clock import Clock
-from rooms.engagements import Engagements
-from rooms.lifecycle_service import Lifecycle
-from rooms.message_service import Messages
-from rooms.notice_service import Notices
-from rooms.program_service import Program
-from rooms.session_service import Sessions
-from rooms.store import Store
+from rooms.call_log import CallLog
+from rooms.room_service import RoomService
 from server.config import Settings
 from server.metrics import Metrics
 from server.notices import NoticeSender
-from web.i18n import Catalogs
+from signaling.echo import EchoService
+from signaling.identity import Authenticator
+from web.keys import (
+    ACCOUNTS,
+    AGREEMENTS,
+    BOARDS,
+    CATALOGS,
+    CLOCK,
+    DRAINING,
+    ENGAGEMENTS,
+    JINJA,
+    LIFECYCLE,
+    MAIL_ENABLED,
+    MESSAGES,
+    NOTICES,
+    PROGRAM,
+    PUBSUB_READY,
+    SESSIONS,
+    STORE,
+    TIMERS,
+    WEB_SETTINGS,
+)
+
+__all__ = (
+    "ACCOUNTS",
+    "AGREEMENTS",
+    "AUTHENTICATOR",
+    "BOARDS",
+    "CALLS",
+    "CATALOGS",
+    "CLOCK",
+    "DRAINING",
+    "ECHO",
+    "ENGAGEMENTS",
+    "JINJA",
+    "LIFECYCLE",
+    "MAIL_ENABLED",
+    "MESSAGES",
+    "METRICS",
+    "NOTICES",
+    "NOTICE_SENDER",
+    "PROGRAM",
+    "PUBSUB_READY",
+    "ROOMS",
+    "SESSIONS",
+    "SETTINGS",
+    "SIO",
+    "STORE",
+    "TIMERS",
+    "WEB_SETTINGS",
+)
 
 SETTINGS = web.AppKey("settings", Settings)
-CLOCK: web.AppKey[Clock] = web.AppKey("clock")
-STORE = web.AppKey("store", Store)
-ACCOUNTS = web.AppKey("accounts", Accounts)
-ENGAGEMENTS = web.AppKey("engagements", Engagements)
-CATALOGS = web.AppKey("catalogs", Catalogs)
-JINJA = web.AppKey("jinja", jinja2.Environment)
 SIO = web.AppKey("sio", socketio.AsyncServer)
-BOARDS = web.AppKey("boards", Boards)
-LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
-AGREEMENTS = web.AppKey("agreements", Agreements)
-SESSIONS = web.AppKey("sessions", Sessions)
-PROGRAM = web.AppKey("program", Program)
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+CALLS = web.AppKey("calls", CallLog)
+ROOMS = web.AppKey("rooms", RoomService)
+ECHO = web.AppKey("echo", EchoService)
 METRICS = web.AppKey("metrics", Metrics)
-DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM (server/shutdown.py)
-MESSAGES = web.AppKey("messages", Messages)
-NOTICES = web.AppKey("notices", Notices)
 NOTICE_SENDER = web.AppKey("notice_sender", NoticeSender)
-MAIL_ENABLED = web.AppKey("mail_enabled", bool)

@@ -40,8 +40,10 @@ class BoardJoin:
 
 @dataclass(frozen=True, slots=True)
 class OpRequest:
+    """No base version: an edit is never refused for being based on an older board
+    (docs/board.md), so a `base_version` key from an older page is ignored."""
+
     op_id: object  # checked by the domain with the op
-    base_version: int
     op: object
 
     @classmethod
@@ -49,9 +51,7 @@ class OpRequest:
         data = _mapping(payload)
         if "op" not in data:
             raise InvalidInput("Expected an operation.", field="op")
-        return cls(
-            data.get("op_id"), _version(data.get("base_version", 0), "base_version"), data["op"]
-        )
+        return cls(data.get("op_id"), data["op"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,15 +16,11 @@ from rooms.accounts import SESSION_COOKIE, Accounts
 from rooms.addresses import client_address
 from rooms.clock import Clock, wall_clock
 from rooms.engagements import Engagements
-from rooms.errors import NotFound, TandemError
+from rooms.errors import NotFound, TandemError, Unauthorized
 from rooms.lifecycle_service import refuse_if_closed
 from rooms.models import Engagement, Role
 from rooms.store import Store
 from rooms.throttle import CONNECT_PER_ADDRESS, FailureThrottle
-
-
-class Unauthorized(TandemError):
-    code = "unauthorized"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,26 +15,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-import socketio
 
 from rooms.clock import Clock
-from rooms.errors import InvalidInput, NotSeated, Throttled
 from rooms.message_service import Messages
-from rooms.ratelimit import TokenBucket
-from signaling.acks import Ack, acked, ok
-from signaling.identity import Authenticator, Identity
+from signaling.acks import Ack, ok
+from signaling.base import Namespace, Peer, Rate
+from signaling.identity import Authenticator
 from signaling.message_schemas import SendRequest, ThreadJoin, parse_older, parse_read
 from signaling.protocol import MESSAGES_NAMESPACE, MessageEvent
 
 logger = logging.getLogger(__name__)
 
-EVENT_RATE = 5.0  # per second, sustained
-EVENT_BURST = 60.0  # a pasted list of short lines, a resend of what was queued offline
-CLIENT_EVENTS = frozenset(
-    {MessageEvent.JOIN, MessageEvent.SEND, MessageEvent.READ, MessageEvent.OLDER}
-)
+# 5 per second sustained; a pasted list of short lines, a resend of what was queued offline.
+RATE = Rate(5.0, 60.0, "Too many messages at once; slow down.")
 
 
 def thread_room(engagement_id: str) -> str:
@@ -42,42 +35,24 @@ def thread_room(engagement_id: str) -> str:
 
 
 @dataclass
-class Reader:
-    identity: Identity
-    bucket: TokenBucket
-    joined: bool = False
-
+class Reader(Peer):
     @property
     def room(self) -> str:
         return thread_room(self.identity.engagement.id)
 
 
-class MessagesNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class MessagesNamespace(Namespace[Reader]):
+    requires_join = frozenset({MessageEvent.SEND, MessageEvent.READ, MessageEvent.OLDER})
+    not_joined = "Open the messages first."
+
     def __init__(self, authenticator: Authenticator, messages: Messages, clock: Clock) -> None:
-        super().__init__(MESSAGES_NAMESPACE)
-        self._auth = authenticator
+        super().__init__(MESSAGES_NAMESPACE, MessageEvent, Reader, authenticator, clock, RATE)
         self._messages = messages
-        self._clock = clock
-        self._readers: dict[str, Reader] = {}
 
-    async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in ("connect", "disconnect") or event in CLIENT_EVENTS:
-            return await super().trigger_event(event, *args)
-        return InvalidInput("Unknown event.").to_wire()
-
-    async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        identity = await self._auth.admit(environ, auth)
-        self._readers[sid] = Reader(identity, TokenBucket(EVENT_RATE, EVENT_BURST, self._clock))
-
-    async def on_disconnect(self, sid: str, reason: str = "") -> None:
-        self._readers.pop(sid, None)
-
-    @acked
-    async def on_join(self, sid: str, payload: object = None) -> Ack:
-        reader = self._limited(sid)
+    async def on_join(self, reader: Reader, payload: object) -> Ack:
         request = ThreadJoin.parse(payload)
         engagement = reader.identity.engagement
-        await self.enter_room(sid, reader.room)
+        await self.enter_room(reader.sid, reader.room)
         reader.joined = True
         missed = None
         if request.since is not None:
@@ -93,9 +68,7 @@ class MessagesNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             unread=await self._messages.unread(engagement, reader.identity.role),
         )
 
-    @acked
-    async def on_send(self, sid: str, payload: object = None) -> Ack:
-        reader = self._joined(sid)
+    async def on_send(self, reader: Reader, payload: object) -> Ack:
         request = SendRequest.parse(payload)
         identity = reader.identity
         sent = await self._messages.send(
@@ -103,13 +76,13 @@ class MessagesNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         )
         wire = sent.message.to_wire()
         if not sent.duplicate:
-            await self.emit(MessageEvent.MESSAGE, {"message": wire}, room=reader.room, skip_sid=sid)
-            logger.info("message sent", extra={"room": identity.engagement.id, "sid": sid})
+            await self.emit(
+                MessageEvent.MESSAGE, {"message": wire}, room=reader.room, skip_sid=reader.sid
+            )
+            logger.info("message sent", extra={"room": identity.engagement.id, "sid": reader.sid})
         return ok(message=wire, duplicate=sent.duplicate)
 
-    @acked
-    async def on_read(self, sid: str, payload: object = None) -> Ack:
-        reader = self._joined(sid)
+    async def on_read(self, reader: Reader, payload: object) -> Ack:
         seq = parse_read(payload)
         identity = reader.identity
         before = await self._messages.state(identity.engagement)
@@ -118,23 +91,7 @@ class MessagesNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.emit(MessageEvent.RECEIPT, {"state": state.to_wire()}, room=reader.room)
         return ok(state=state.to_wire())
 
-    @acked
-    async def on_older(self, sid: str, payload: object = None) -> Ack:
-        reader = self._joined(sid)
+    async def on_older(self, reader: Reader, payload: object) -> Ack:
         before = parse_older(payload)
         found = await self._messages.newest(reader.identity.engagement, before or 1)
         return ok(messages=[message.to_wire() for message in found])
-
-    def _limited(self, sid: str) -> Reader:
-        reader = self._readers.get(sid)
-        if reader is None:
-            raise NotSeated("This connection has ended. Reload the page.")
-        if not reader.bucket.allow():
-            raise Throttled("Too many messages at once; slow down.", retry_after=1.0)
-        return reader
-
-    def _joined(self, sid: str) -> Reader:
-        reader = self._limited(sid)
-        if not reader.joined:
-            raise NotSeated("Open the messages first.")
-        return reader

@@ -1,17 +1,42 @@
-"""Every Socket.IO event name and error code, in one place.
+"""Every Socket.IO namespace, event name and error code, in one place.
 
-web/static/js/protocol.js mirrors these values for the browser, and
-tests/test_protocol_sync.py keeps the two identical; docs/protocol.md describes each.
+web/static/js/protocol.js mirrors every enum here for the browser, and
+tests/test_protocol_sync.py fails when the two differ or when docs/protocol.md (or the
+page it points to for a namespace) leaves one out. The error codes are defined beside the
+exceptions that carry them (rooms/errors.py) and only published here.
+
+A namespace's handlers are found from its enum (signaling/base.py): `timer:agenda-set`
+is handled by `on_timer_agenda_set`; a member with no such method (server → client only)
+is, like any other name, an unknown event when a client sends it.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from rooms.errors import ErrorCode
+
+__all__ = (
+    "BOARD_NAMESPACE",
+    "MESSAGES_NAMESPACE",
+    "RESERVED_EVENTS",
+    "ROOM_NAMESPACE",
+    "TECHCHECK_NAMESPACE",
+    "TIMER_NAMESPACE",
+    "BoardEvent",
+    "ErrorCode",
+    "Event",
+    "MessageEvent",
+    "TechCheckEvent",
+    "TimerEvent",
+)
+
 ROOM_NAMESPACE = "/room"
 
 
 class Event(StrEnum):
+    """The /room namespace (this page of docs/protocol.md)."""
+
     # client -> server
     JOIN = "join"
     SIGNAL = "signal"
@@ -23,20 +48,6 @@ class Event(StrEnum):
     PRESENCE = "presence"
     PEER_MEDIA = "peer-media"
     REPLACED = "replaced"
-
-
-class ErrorCode(StrEnum):
-    INVALID = "invalid"
-    NOT_FOUND = "not-found"
-    FORBIDDEN = "forbidden"
-    CONFLICT = "conflict"
-    ROOM_FULL = "room-full"
-    THROTTLED = "throttled"
-    NOT_JOINED = "not-joined"
-    UNAVAILABLE = "unavailable"
-    UNAUTHORIZED = "unauthorized"
-    INTERNAL = "internal"
-    BUSY = "busy"
 
 
 # The shared session timer (signaling/timer.py, docs/timer.md). Its own namespace, so a
@@ -79,7 +90,7 @@ BOARD_NAMESPACE = "/board"
 
 
 class BoardEvent(StrEnum):
-    """The /board namespace (docs/board.md); web/static/js/board.js mirrors these."""
+    """The /board namespace (docs/board.md)."""
 
     # client -> server
     JOIN = "join"
@@ -106,3 +117,11 @@ class MessageEvent(StrEnum):
     # server -> client
     MESSAGE = "message"
     RECEIPT = "receipt"
+
+
+# Names Socket.IO itself gives meaning to. A client packet carrying one is refused before
+# any namespace sees it (signaling/server.py): python-socketio would otherwise run the
+# namespace's connect or disconnect handler again on a live socket.
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import os
 import re
 import signal
@@ -11,6 +12,8 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 
@@ -122,3 +125,18 @@ def stop_process_group(process: subprocess.Popen[bytes], timeout: float = 10.0) 
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def node_json(module_source: str, stdin: str = "") -> Any:
+    """Runs an ES module with node from the repository root and parses what it prints:
+    how a test asks the browser's own modules (web/static/js) for their answer."""
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", module_source],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(result.stdout)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from rooms.board.ops import apply, parse_op
 from rooms.board.schema import empty_board, item_defaults
 from rooms.errors import TandemError
 from rooms.models import Role
+from tests.helpers import node_json
 from tests.test_board import ENGAGEMENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,27 +93,6 @@ def test_js_fold_equals_the_server_board() -> None:
         )
     assert len(records) > 100
     payload = json.dumps({"start": start, "defaults": item_defaults(), "records": records})
-    result = subprocess.run(
-        ["node", "--input-type=module", "-e", FOLD],
-        input=payload,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-        timeout=60,
-    )
-    folded = json.loads(result.stdout)
+    folded = node_json(FOLD, payload)
     assert folded["version"] == len(records)
     assert folded["board"] == board
-
-
-def test_js_event_names_match_the_server() -> None:
-    import re
-
-    from signaling.protocol import BOARD_NAMESPACE, BoardEvent
-
-    source = (ROOT / "web/static/js/board_state.js").read_text(encoding="utf-8")
-    block = source[source.index("export const BoardEvent") :]
-    block = block[: block.index("});")]
-    assert dict(re.findall(r"(\w+): \"([\w-]+)\"", block)) == {e.name: e.value for e in BoardEvent}
-    assert f'BOARD_NAMESPACE = "{BOARD_NAMESPACE}"' in source

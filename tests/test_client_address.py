@@ -21,6 +21,7 @@ from server.app import create_app
 from server.config import Settings
 from signaling.protocol import (
     BOARD_NAMESPACE,
+    MESSAGES_NAMESPACE,
     ROOM_NAMESPACE,
     TECHCHECK_NAMESPACE,
     TIMER_NAMESPACE,
@@ -29,20 +30,32 @@ from tests.helpers import FakeClock, make_pair
 from tests.sockets import Recorder
 
 CONNECT_FAILURES = CONNECT_PER_ADDRESS[0].failures
+NAMESPACES = [
+    ROOM_NAMESPACE,
+    TIMER_NAMESPACE,
+    BOARD_NAMESPACE,
+    TECHCHECK_NAMESPACE,
+    MESSAGES_NAMESPACE,
+]
 
 
 class From(Recorder):
     """A recorder whose connections leave from a chosen loopback address."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, namespace: str = ROOM_NAMESPACE) -> None:
         connector = aiohttp.TCPConnector(local_addr=(source, 0))
-        super().__init__(http=aiohttp.ClientSession(connector=connector))
+        super().__init__(namespace, http=aiohttp.ClientSession(connector=connector))
 
 
-async def refusal(server: TestServer, source: str, headers: dict[str, str] | None = None) -> str:
-    recorder = From(source)
+async def refusal(
+    server: TestServer,
+    source: str,
+    headers: dict[str, str] | None = None,
+    namespace: str = ROOM_NAMESPACE,
+) -> str:
+    recorder = From(source, namespace)
     errors: list[object] = []
-    recorder.sio.on("connect_error", errors.append, namespace="/room")
+    recorder.sio.on("connect_error", errors.append, namespace=namespace)
     try:
         with pytest.raises(socketio.exceptions.ConnectionError):
             await recorder.connect(
@@ -132,6 +145,26 @@ async def test_refusals_back_off_and_age_out(
     assert await refusal(server, "127.0.0.1", source) == "unauthorized", "it ages out too"
 
 
+@pytest.mark.parametrize("namespace", NAMESPACES)
+async def test_every_namespace_counts_failures_by_the_forwarded_address(
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    settings: Settings,
+    clock: FakeClock,
+    namespace: str,
+) -> None:
+    """One Authenticator for all four: behind a trusted proxy, failures count against the
+    address in X-Forwarded-For, never against the proxy's own (here 127.0.0.1)."""
+    trusting = Settings(**{**_fields(settings), "trust_proxy": True})
+    server = await aiohttp_server(create_app(trusting, clock=clock))
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}
+    for _ in range(CONNECT_FAILURES):
+        assert await refusal(server, "127.0.0.1", forwarded, namespace) == "unauthorized"
+    assert await refusal(server, "127.0.0.1", forwarded, namespace) == "throttled"
+    assert await refusal(server, "127.0.0.1", None, namespace) == "unauthorized", "the proxy"
+    other = {"X-Forwarded-For": "203.0.113.8"}
+    assert await refusal(server, "127.0.0.1", other, namespace) == "unauthorized"
+
+
 def test_the_header_is_ignored_unless_trusted() -> None:
     assert client_address("10.0.0.5", "1.2.3.4", trust_proxy=False) == "10.0.0.5"
     assert client_address("10.0.0.5", "1.2.3.4, 10.0.0.9", trust_proxy=True) == "10.0.0.9"
@@ -143,9 +176,7 @@ def _fields(settings: Settings) -> dict[str, object]:
     return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
 
 
-@pytest.mark.parametrize(
-    "namespace", [ROOM_NAMESPACE, TIMER_NAMESPACE, BOARD_NAMESPACE, TECHCHECK_NAMESPACE]
-)
+@pytest.mark.parametrize("namespace", NAMESPACES)
 async def test_every_namespace_refuses_with_a_code_the_page_can_read(
     server: TestServer, namespace: str
 ) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rooms.clocksync import Sample, displayed_remaining, estimate_offset, server_now
 from rooms.errors import InvalidInput
 from rooms.timer import DEFAULT_AGENDA, fresh, from_record, phases_for, remaining, start, to_wire
+from tests.clocksync import Sample, displayed_remaining, estimate_offset, server_now
 
 SERVER_T0 = 1_800_000_000.0
 CASES = Path(__file__).parent / "js" / "clocksync_cases.json"

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,14 +72,6 @@ def proxy(cluster: Cluster, tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
         assert process.stderr is not None
         process.stderr.close()
-
-
-@pytest.fixture
-async def recorders() -> AsyncIterator[list[Recorder]]:
-    made: list[Recorder] = []
-    yield made
-    for recorder in made:
-        await recorder.close()
 
 
 async def test_the_sample_config_spreads_a_room_over_two_processes(

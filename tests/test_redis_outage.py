@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import Any
 
 import aiohttp
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.redis
 OUTAGE = 15.0
 RECOVERY = 5.0
 OFFER = {"description": {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}}
-
-
-@pytest.fixture
-async def recorders() -> AsyncIterator[list[Recorder]]:
-    made: list[Recorder] = []
-    yield made
-    for recorder in made:
-        await recorder.close()
 
 
 async def ready(node: ServerProcess) -> bool:
@@ -115,7 +107,7 @@ def _goal(ident: str, title: str) -> dict[str, Any]:
 
 
 async def _send(recorder: Recorder, op: dict[str, Any]) -> dict[str, Any]:
-    ack: dict[str, Any] = await recorder.call("op", {"op_id": op_id(), "base_version": 0, "op": op})
+    ack: dict[str, Any] = await recorder.call("op", {"op_id": op_id(), "op": op})
     return ack
 
 

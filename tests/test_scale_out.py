@@ -43,14 +43,6 @@ async def joined(recorder: Recorder, **extra: object) -> dict[str, object]:
 
 
 @pytest.fixture
-async def recorders() -> AsyncIterator[list[Recorder]]:
-    made: list[Recorder] = []
-    yield made
-    for recorder in made:
-        await recorder.close()
-
-
-@pytest.fixture
 async def pair(cluster: Cluster) -> Pair:
     made = make_pair_cli(cluster.redis, cluster.data_dir)
     made.coach_cookie = await login_cookie(cluster.nodes[0].url)
@@ -234,9 +226,7 @@ def progress_op(ident: str, progress: int) -> dict[str, Any]:
 
 
 async def edit(recorder: Recorder, op: dict[str, Any], ident: str | None = None) -> dict[str, Any]:
-    ack: dict[str, Any] = await recorder.call(
-        "op", {"op_id": ident or op_id(), "base_version": 0, "op": op}
-    )
+    ack: dict[str, Any] = await recorder.call("op", {"op_id": ident or op_id(), "op": op})
     assert ack["ok"] is True, ack
     return ack
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from rooms.clocksync import Sample, estimate_offset, server_now
 from rooms.timer import from_record, remaining, to_record
 from server.app import create_app
 from server.config import Settings
 from server.keys import STORE
 from signaling.protocol import ROOM_NAMESPACE, TIMER_NAMESPACE
+from tests.clocksync import Sample, estimate_offset, server_now
 from tests.conftest import ClientFactory
 from tests.helpers import FakeClock, Pair, make_pair
 from tests.sockets import Recorder

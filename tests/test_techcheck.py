@@ -171,17 +171,6 @@ async def test_store_refuses_unknown_engagements_and_prunes_old_reports(store: S
     assert len(kept) == TECHCHECKS_KEPT and kept[0].created_at == TECHCHECKS_KEPT + 4
 
 
-def test_browser_protocol_module_mirrors_the_tech_check_events() -> None:
-    from signaling.protocol import TECHCHECK_NAMESPACE, ErrorCode, TechCheckEvent
-
-    source = (Path(__file__).parent.parent / "web/static/js/protocol.js").read_text()
-    block = source.split("export const TechCheckEvent", 1)[1].split("});", 1)[0]
-    mirrored = dict(re.findall(r'(\w+): "([^"]+)"', block))
-    assert mirrored == {event.name: event.value for event in TechCheckEvent}
-    assert f'TECHCHECK_NAMESPACE = "{TECHCHECK_NAMESPACE}"' in source
-    assert f'BUSY: "{ErrorCode.BUSY.value}"' in source
-
-
 def test_page_thresholds_mirror_the_server() -> None:
     """techcheck_core.js grades with thresholds it is given; only LOW_IS_BAD is its own."""
     from rooms.techcheck import LOW_IS_BAD

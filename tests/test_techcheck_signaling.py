@@ -199,7 +199,7 @@ async def test_fifty_abrupt_endings_leave_nothing_behind(
         await asyncio.gather(*(one(i) for i in range(batch * 10, batch * 10 + 10)))
 
     await eventually(lambda: echo.resources() == (0, 0, 0), TIMEOUT)
-    assert namespace(server)._checkers == {}
+    assert namespace(server).sockets == {}
     await eventually(lambda: decoder_threads() == 0, TIMEOUT)
     await eventually(lambda: own_threads() <= baseline_threads, TIMEOUT)
     await eventually(lambda: own_tasks() <= baseline_tasks, TIMEOUT)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from rooms.errors import Conflict, Forbidden, InvalidInput
@@ -34,24 +32,9 @@ from rooms.timer import (
     to_record,
     to_wire,
 )
+from tests.helpers import FakeClock
 
 MIN = 60
-
-
-@dataclass
-class FakeClock:
-    now: float = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 def idle(minutes: int = 60) -> TimerState:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,26 +31,11 @@ from rooms.timer import (
     to_record,
 )
 from rooms.timer_service import Timers
+from tests.helpers import FakeClock
 from tests.redis_server import BACKENDS, backend_url
 
 MIN = 60
 Opener = Callable[[], Awaitable[Store]]
-
-
-@dataclass
-class FakeClock:
-    now: float = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture(params=BACKENDS)

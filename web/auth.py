@@ -17,7 +17,7 @@ from rooms.accounts import SESSION_COOKIE
 from rooms.errors import Forbidden
 from rooms.models import Coach, LoginSession
 from rooms.tokens import same
-from server.keys import ACCOUNTS, SETTINGS, STORE
+from web.keys import ACCOUNTS, STORE, WEB_SETTINGS
 from web.redirects import login_path
 
 CSRF_COOKIE = "tandem_csrf"
@@ -44,7 +44,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             request[PRE_SESSION_CSRF],
             httponly=True,
             samesite="Strict",
-            secure=request.app[SETTINGS].secure_cookies,
+            secure=request.app[WEB_SETTINGS].secure_cookies,
             path="/",
         )
     return response
@@ -72,7 +72,7 @@ def csrf_token(request: web.Request) -> str:
 def check_form_origin(request: web.Request, form_csrf: object) -> None:
     origin = request.headers.get("Origin")
     if origin and origin != "null":
-        allowed = request.app[SETTINGS].origins
+        allowed = request.app[WEB_SETTINGS].origins
         if urlsplit(origin).netloc != request.host and origin not in allowed:
             raise Forbidden("This form was sent from another site.")
     expected = csrf_token(request)
@@ -81,7 +81,7 @@ def check_form_origin(request: web.Request, form_csrf: object) -> None:
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
-    settings = request.app[SETTINGS]
+    settings = request.app[WEB_SETTINGS]
     response.set_cookie(
         SESSION_COOKIE,
         token,

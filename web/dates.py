@@ -20,8 +20,8 @@ from babel.dates import format_datetime
 
 from rooms.errors import InvalidInput
 from rooms.sessions.schedule import zone
-from server.keys import SETTINGS
 from web.auth import current_coach
+from web.keys import WEB_SETTINGS
 
 ZONE_COOKIE = "tandem_tz"
 
@@ -70,7 +70,7 @@ def browser_zone(request: web.Request) -> str:
 
 
 def client_zone(request: web.Request) -> zoneinfo.ZoneInfo:
-    return zone(browser_zone(request) or request.app[SETTINGS].time_zone)
+    return zone(browser_zone(request) or request.app[WEB_SETTINGS].time_zone)
 
 
 def coach_zone_name(request: web.Request) -> str:
@@ -78,7 +78,7 @@ def coach_zone_name(request: web.Request) -> str:
     coach = current_coach(request)
     if coach is not None and coach.time_zone:
         return coach.time_zone
-    return browser_zone(request) or request.app[SETTINGS].time_zone
+    return browser_zone(request) or request.app[WEB_SETTINGS].time_zone
 
 
 def coach_zone(request: web.Request) -> zoneinfo.ZoneInfo:

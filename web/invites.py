@@ -11,7 +11,7 @@ from aiohttp import web
 
 from rooms.models import Engagement, InviteState
 from rooms.readable import day
-from server.keys import ENGAGEMENTS, LIFECYCLE
+from web.keys import ENGAGEMENTS, LIFECYCLE
 from web.render import render
 
 

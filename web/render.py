@@ -13,8 +13,8 @@ import jinja2
 from aiohttp import web
 from babel.support import NullTranslations
 
-from server.keys import CATALOGS, JINJA
 from web.auth import csrf_token, current_coach
+from web.keys import CATALOGS, JINJA
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANGUAGE_COOKIE = "tandem_lang"

@@ -14,8 +14,8 @@ from aiohttp import web
 
 from rooms.models import Engagement, Role
 from rooms.sessions import Counts, SessionRecord
-from server.keys import SESSIONS, STORE
 from web.dates import Moment, moment
+from web.keys import SESSIONS, STORE
 from web.render import language_of
 
 

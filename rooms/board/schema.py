@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rooms.engagements import PROGRAM_MONTHS, SESSION_MINUTES
-from rooms.models import Cadence, Engagement, Role
+from rooms.models import PROGRAM_MONTHS, SESSION_MINUTES, Cadence, Engagement, Role
 
 BOTH = frozenset({Role.COACH, Role.CLIENT})
 COACH = frozenset({Role.COACH})

@@ -1,4 +1,4 @@
-// web/static/js/clocksync.js against the cases rooms/clocksync.py is also tested on
+// web/static/js/clocksync.js against the cases tests/clocksync.py is also tested on
 // (tests/test_clocksync.py), so the browser and the server agree on the rule.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -7,9 +7,9 @@ from aiohttp import web
 from rooms import addresses, validation
 from rooms.accounts import SESSION_COOKIE
 from rooms.errors import Forbidden, InvalidInput, Throttled
-from server.keys import ACCOUNTS, SETTINGS
 from web.auth import check_form_origin, current_coach, set_session_cookie
 from web.forms import read_form
+from web.keys import ACCOUNTS, WEB_SETTINGS
 from web.redirects import local_path
 from web.render import render, translate_error
 
@@ -17,7 +17,7 @@ from web.render import render, translate_error
 def client_address(request: web.Request) -> str:
     forwarded = request.headers.get("X-Forwarded-For")
     return addresses.client_address(
-        request.remote, forwarded, trust_proxy=request.app[SETTINGS].trust_proxy
+        request.remote, forwarded, trust_proxy=request.app[WEB_SETTINGS].trust_proxy
     )
 
 

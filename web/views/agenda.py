@@ -12,17 +12,12 @@ from aiohttp import web
 from rooms.errors import InvalidInput
 from rooms.models import Engagement, Role
 from rooms.timer.agenda import MAX_NAME, MAX_PHASE_MINUTES, MAX_PHASES
-from rooms.timer_service import Timers
-from server.keys import CLOCK, ENGAGEMENTS, STORE
 from web.auth import check_form_origin, require_coach
 from web.forms import read_form
+from web.keys import ENGAGEMENTS, TIMERS
 from web.render import render, translate_error
 
 Row = dict[str, object]
-
-
-def _timers(request: web.Request) -> Timers:
-    return Timers(request.app[STORE], request.app[CLOCK])
 
 
 async def _engagement(request: web.Request) -> Engagement:
@@ -36,7 +31,7 @@ def _padded(rows: list[Row]) -> list[Row]:
 
 async def agenda_form(request: web.Request) -> web.Response:
     engagement = await _engagement(request)
-    timers = _timers(request)
+    timers = request.app[TIMERS]
     stored = await timers.stored_agenda(engagement.id)
     agenda = stored or await timers.agenda(engagement.id)
     context = {
@@ -54,7 +49,7 @@ async def agenda_save(request: web.Request) -> web.StreamResponse:
     check_form_origin(request, form.get("csrf"))
     rows = _rows(form)
     try:
-        await _timers(request).set_agenda(
+        await request.app[TIMERS].set_agenda(
             engagement.id, Role.COACH, rows, engagement.session_minutes
         )
     except InvalidInput as error:

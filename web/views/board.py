@@ -14,9 +14,9 @@ from aiohttp import web
 
 from rooms.board.export import to_json, to_markdown
 from rooms.models import Engagement, Role
-from server.keys import AGREEMENTS, BOARDS, CATALOGS, ENGAGEMENTS, MESSAGES, SESSIONS
 from web.auth import require_coach
 from web.invites import invited_engagement
+from web.keys import AGREEMENTS, BOARDS, CATALOGS, ENGAGEMENTS, MESSAGES, SESSIONS
 from web.render import language_of, render
 from web.views.program import program_context
 

@@ -15,9 +15,9 @@ from aiohttp import web
 
 from rooms.board.schema import NEXT_SESSION
 from rooms.models import Engagement, Role
-from server.keys import BOARDS, CATALOGS, CLOCK, MESSAGES, NOTICES, STORE
 from web.dates import client_zone
 from web.invites import invited_engagement
+from web.keys import BOARDS, CATALOGS, CLOCK, MESSAGES, NOTICES, STORE
 from web.render import language_of, newstyle, render
 from web.sessions_context import overview, techcheck_done
 from web.views.program import program_context

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rooms.engagements import PROGRAM_MONTHS, SESSION_MINUTES, EngagementDraft
+from rooms.engagements import EngagementDraft
 from rooms.errors import InvalidInput, TandemError
-from rooms.models import Cadence, Engagement, Language, Role
+from rooms.models import PROGRAM_MONTHS, SESSION_MINUTES, Cadence, Engagement, Language, Role
 from rooms.sessions.schedule import SERIES_MONTHS
 from rooms.sessions.schedule import SESSION_LENGTHS as SESSION_LENGTHS_PLANNED
-from server.keys import BOARDS, ENGAGEMENTS, MESSAGES, PROGRAM, SETTINGS, STORE
 from web.auth import check_form_origin, require_coach
 from web.dates import coach_zone, coach_zone_name, zone_choices
 from web.forms import read_form
+from web.keys import BOARDS, ENGAGEMENTS, MESSAGES, PROGRAM, STORE, WEB_SETTINGS
 from web.render import language_of, render, translate_error
 from web.sessions_context import coach_sessions, overview
 from web.views.notices import notices_context
@@ -33,14 +33,14 @@ FORM_CHOICES = {
 
 
 def invite_url(request: web.Request, engagement: Engagement) -> str:
-    return f"{request.app[SETTINGS].base_url}/i/{engagement.invite_token}"
+    return f"{request.app[WEB_SETTINGS].base_url}/i/{engagement.invite_token}"
 
 
 async def dashboard(request: web.Request) -> web.Response:
     coach = require_coach(request)
     engagements = await request.app[ENGAGEMENTS].of_coach(coach.id)
     techchecks = await latest_summaries(request, [e.id for e in engagements])
-    boards, days = request.app[BOARDS], request.app[SETTINGS].inactive_days
+    boards, days = request.app[BOARDS], request.app[WEB_SETTINGS].inactive_days
     progress = {e.id: await boards.progress(e, request.app[STORE], days) for e in engagements}
     tz = coach_zone(request)
     language = language_of(request)
@@ -121,7 +121,7 @@ async def detail_page(
     context["every_weeks"] = {"weekly": 1, "biweekly": 2, "monthly": 4}[engagement.cadence.value]
     context["session_lengths"] = SESSION_LENGTHS_PLANNED
     context["series_months"] = SERIES_MONTHS
-    context["held_minimum"] = request.app[SETTINGS].session_held_minutes
+    context["held_minimum"] = request.app[WEB_SETTINGS].session_held_minutes
     context["zone_choices"] = zone_choices(coach_zone_name(request))
     context["role"], context["invite"] = Role.COACH.value, ""
     context["unread"] = await request.app[MESSAGES].unread(engagement, Role.COACH)

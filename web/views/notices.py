@@ -14,10 +14,10 @@ from aiohttp import web
 from rooms.errors import InvalidInput
 from rooms.models import Engagement
 from rooms.notices import LogEntry
-from server.keys import ENGAGEMENTS, MAIL_ENABLED, NOTICES
 from web.auth import check_form_origin, require_coach
 from web.dates import coach_zone, moment
 from web.forms import read_form
+from web.keys import ENGAGEMENTS, MAIL_ENABLED, NOTICES
 from web.render import language_of, render
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms.errors import StoreUnavailable
-from server.keys import CATALOGS, DRAINING, SETTINGS, SIO, STORE
+from web.keys import CATALOGS, DRAINING, PUBSUB_READY, STORE, WEB_SETTINGS
 from web.redirects import local_path
 from web.render import LANGUAGE_COOKIE, render
 
@@ -28,8 +28,7 @@ async def readyz(request: web.Request) -> web.Response:
         await request.app[STORE].ping()
     except StoreUnavailable:
         return web.json_response({"ok": False, "store": "unreachable"}, status=503)
-    manager = request.app[SIO].manager
-    if not getattr(manager, "subscribed", True):
+    if not request.app[PUBSUB_READY]():
         return web.json_response({"ok": False, "store": "ok", "pubsub": "down"}, status=503)
     return web.json_response({"ok": True, "store": "ok"})
 
@@ -44,7 +43,7 @@ async def switch_language(request: web.Request) -> web.Response:
             language,
             max_age=365 * 24 * 3600,
             samesite="Lax",
-            secure=request.app[SETTINGS].secure_cookies,
+            secure=request.app[WEB_SETTINGS].secure_cookies,
             httponly=True,
             path="/",
         )

@@ -16,10 +16,10 @@ from rooms.errors import Conflict, InvalidInput
 from rooms.lifecycle import ErasureReason
 from rooms.models import Engagement, Role
 from rooms.readable import day, moment
-from server.keys import AGREEMENTS, ENGAGEMENTS, LIFECYCLE, PROGRAM, STORE
 from web.auth import check_form_origin, require_coach
 from web.forms import read_form
 from web.invites import invited_engagement
+from web.keys import AGREEMENTS, ENGAGEMENTS, LIFECYCLE, PROGRAM, STORE
 from web.render import language_of, render, translate_error
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from babel.dates import format_date
 
-from server.keys import STORE
+from web.keys import STORE
 from web.render import language_of
 
 

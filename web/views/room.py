@@ -9,10 +9,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms.models import Engagement, Role
-from server.keys import CLOCK, ENGAGEMENTS, MESSAGES, SESSIONS, STORE
 from web.auth import require_coach
 from web.dates import client_zone, coach_zone
 from web.invites import invited_engagement
+from web.keys import CLOCK, ENGAGEMENTS, MESSAGES, SESSIONS, STORE
 from web.render import language_of, render
 from web.sessions_context import overview
 from web.views.program import program_context

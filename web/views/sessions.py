@@ -16,11 +16,11 @@ from rooms.models import Engagement, Role
 from rooms.sessions import SessionRecord
 from rooms.sessions.ics import EventText, calendar
 from rooms.sessions.schedule import RecordedDraft, SeriesDraft, SessionDraft, zone
-from server.keys import CATALOGS, CLOCK, ENGAGEMENTS, SESSIONS, SETTINGS, STORE
 from web.auth import check_form_origin, require_coach
 from web.dates import coach_zone
 from web.forms import read_form
 from web.invites import invited_engagement
+from web.keys import CATALOGS, CLOCK, ENGAGEMENTS, SESSIONS, STORE, WEB_SETTINGS
 from web.render import language_of, newstyle
 from web.views.engagements import detail_page
 
@@ -112,7 +112,7 @@ async def set_time_zone(request: web.Request) -> web.StreamResponse:
 async def coach_ics(request: web.Request) -> web.Response:
     coach = require_coach(request)
     engagement = await request.app[ENGAGEMENTS].get(coach.id, request.match_info["id"])
-    base = request.app[SETTINGS].base_url
+    base = request.app[WEB_SETTINGS].base_url
     room = f"{base}/engagements/{engagement.id}/room"
     return await _ics(request, engagement, Role.COACH, room, language_of(request))
 
@@ -121,7 +121,7 @@ async def client_ics(request: web.Request) -> web.Response:
     engagement = await invited_engagement(request)
     if isinstance(engagement, web.Response):
         return engagement
-    room = f"{request.app[SETTINGS].base_url}/i/{engagement.invite_token}/room"
+    room = f"{request.app[WEB_SETTINGS].base_url}/i/{engagement.invite_token}/room"
     return await _ics(request, engagement, Role.CLIENT, room, engagement.language.value)
 
 

@@ -16,9 +16,9 @@ from babel.dates import format_datetime
 
 from rooms.models import Engagement, Role
 from rooms.techcheck import THRESHOLDS, TechCheckReport
-from server.keys import ENGAGEMENTS, STORE
 from web.auth import require_coach
 from web.invites import invited_engagement
+from web.keys import ENGAGEMENTS, STORE
 from web.render import language_of, render
 
 FIGURES = ("rtt_ms", "jitter_ms", "packet_loss_pct", "bitrate_up_kbps", "bitrate_down_kbps")

@@ -4,7 +4,8 @@
 // edits resent with their op ids (the server applies an op id once).
 
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
-import { BOARD_NAMESPACE, BoardEvent, BoardSync, boardStatus, newId } from "./board_state.js";
+import { BoardSync, boardStatus, newId } from "./board_state.js";
+import { BOARD_NAMESPACE, BoardEvent } from "./protocol.js";
 
 const root = document.getElementById("board");
 if (root) start(root);
@@ -86,7 +87,7 @@ function start(root) {
 
   function emitOp(entry) {
     if (!socket.connected || !sync.ready) return; // resent after the next join
-    socket.emit(BoardEvent.OP, { op_id: entry.op_id, base_version: sync.version, op: entry.op }, (ack) => {
+    socket.emit(BoardEvent.OP, { op_id: entry.op_id, op: entry.op }, (ack) => {
       if (ack?.ok) {
         showError("");
         sync.take(ack.record);

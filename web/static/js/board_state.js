@@ -3,19 +3,6 @@
 // applied on top for the optimistic view. Mirrors rooms/board/ops.py `apply`; the
 // server has already validated every record, so only the effect is repeated here.
 
-export const BOARD_NAMESPACE = "/board";
-
-export const BoardEvent = Object.freeze({
-  JOIN: "join",
-  OP: "op",
-  PRESENCE: "presence",
-  HISTORY: "history",
-  PRIVATE_PUT: "private_put",
-  PRIVATE_DELETE: "private_delete",
-  APPLIED: "applied",
-  PRIVATE: "private",
-});
-
 function replaceItem(items, id, change) {
   const index = items.findIndex((item) => item.id === id);
   if (index < 0) throw new Error("missing item");

@@ -1,5 +1,5 @@
 // Estimating this device's clock offset from the server, and showing time without rewinds.
-// Mirrors rooms/clocksync.py (same rule, same numbers); tests/js/clocksync_cases.json is
+// Mirrors tests/clocksync.py (same rule, same numbers); tests/js/clocksync_cases.json is
 // checked against both, so the two cannot drift apart.
 //
 // A sample is one round trip: sent at `clientSend` (device clock), stamped `serverTime` by

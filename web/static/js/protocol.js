@@ -1,5 +1,6 @@
-// Socket.IO event names and error codes. Mirrors signaling/protocol.py exactly;
-// tests/test_protocol_sync.py fails when the two differ.
+// Every Socket.IO namespace, event name and error code the browser uses. Mirrors
+// signaling/protocol.py exactly; tests/test_protocol_sync.py fails when any export here
+// differs from its Python enum or constant.
 
 export const ROOM_NAMESPACE = "/room";
 
@@ -29,6 +30,18 @@ export const ErrorCode = Object.freeze({
   BUSY: "busy",
 });
 
+export const TIMER_NAMESPACE = "/timer";
+
+export const TimerEvent = Object.freeze({
+  JOIN: "timer:join",
+  COMMAND: "timer:command",
+  PING: "timer:ping",
+  AGENDA: "timer:agenda",
+  AGENDA_SET: "timer:agenda-set",
+  STATE: "timer:state",
+  AGENDA_UPDATED: "timer:agenda-updated",
+});
+
 export const TECHCHECK_NAMESPACE = "/techcheck";
 
 export const TechCheckEvent = Object.freeze({
@@ -42,17 +55,17 @@ export const TechCheckEvent = Object.freeze({
   REHEARSAL_SAVE: "rehearsal:save",
 });
 
-// The shared session timer: signaling/protocol.py TIMER_NAMESPACE and TimerEvent.
-export const TIMER_NAMESPACE = "/timer";
+export const BOARD_NAMESPACE = "/board";
 
-export const TimerEvent = Object.freeze({
-  JOIN: "timer:join",
-  COMMAND: "timer:command",
-  PING: "timer:ping",
-  AGENDA: "timer:agenda",
-  AGENDA_SET: "timer:agenda-set",
-  STATE: "timer:state",
-  AGENDA_UPDATED: "timer:agenda-updated",
+export const BoardEvent = Object.freeze({
+  JOIN: "join",
+  OP: "op",
+  PRESENCE: "presence",
+  HISTORY: "history",
+  PRIVATE_PUT: "private_put",
+  PRIVATE_DELETE: "private_delete",
+  APPLIED: "applied",
+  PRIVATE: "private",
 });
 
 // The message thread: signaling/protocol.py MESSAGES_NAMESPACE and MessageEvent.

@@ -11,7 +11,10 @@ and the error is at most half the round trip (the asymmetry of the two legs cann
 seen from one side). So of several samples the one with the shortest round trip is the
 most trustworthy, not their mean: one slow leg would drag a mean by half its delay.
 
-This module is mirrored by a browser module; keep the two identical in behaviour.
+The browser runs this rule (web/static/js/clocksync.js); the server never does, it only
+stamps `server_time`. This Python statement of it lives with the tests: it is the
+reference both are checked against (tests/js/clocksync_cases.json, tests/test_clocksync.py)
+and what test_signaling_timer.py uses to measure a real server the way a page does.
 """
 
 from __future__ import annotations

@@ -1,0 +1,135 @@
+"""The room's rules: two seats, the reconnect grace, presence and the call log.
+
+The /room namespace (signaling/room.py) only parses, calls these methods, emits what they
+return to the engagement's room and acks. What the seat rules are is in rooms/seats.py;
+the store applies them atomically; this service decides when they apply:
+
+- `join` claims a seat (rooms.seats.claim), ends a pending grace, voids negotiation in
+  flight and opens the call log once both seats are taken (the seats, not this process,
+  say whether it is practice: the other person may be on another process);
+- `leave` gives the seat up at once; `dropped` keeps it as "reconnecting" for the grace
+  period and gives it up when that ends, telling the namespace through `notify`;
+- giving a seat up closes the open call (rooms/call_log.py).
+
+The grace timer is an asyncio task in this process: the process that held the socket is
+the one that ends its seat. If that process dies, the seat goes with it (`clear_seats` at
+start-up, and the Redis backend's expiry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from rooms.call_log import CallLog
+from rooms.calls import CallKind
+from rooms.errors import TandemError
+from rooms.models import Engagement, Role
+from rooms.negotiation import Negotiation
+from rooms.seats import SeatHolder, SeatState
+from rooms.store.protocol import SeatStore
+
+logger = logging.getLogger(__name__)
+
+Presence = dict[str, object]
+Notify = Callable[[Presence], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    presence: Presence
+    # The connection this join took the seat from (a reload, a second tab, a takeover);
+    # the namespace tells it and closes it.
+    displaced: SeatHolder | None
+
+
+class RoomService:
+    def __init__(self, seats: SeatStore, calls: CallLog, reconnect_grace: float) -> None:
+        self._seats = seats
+        self._calls = calls
+        self._grace_seconds = reconnect_grace
+        self._negotiations: dict[str, Negotiation] = {}
+        self._grace: dict[tuple[str, Role], asyncio.Task[None]] = {}
+
+    async def join(
+        self, engagement: Engagement, role: Role, holder: SeatHolder, *, takeover: bool
+    ) -> Joined:
+        """Raises RoomFull (another device holds the seat) having changed nothing."""
+        engagement_id = engagement.id
+        previous = await self._seats.claim_seat(engagement_id, role, holder, takeover=takeover)
+        self._cancel_grace(engagement_id, role)
+        self._negotiations.setdefault(engagement_id, Negotiation()).reset()
+        await self._maybe_open_call(engagement_id)
+        displaced = previous if previous is not None and previous.sid != holder.sid else None
+        return Joined(await self.presence(engagement_id), displaced)
+
+    async def leave(self, engagement: Engagement, role: Role, sid: str) -> Presence | None:
+        """The new presence, or None when `sid` no longer held the seat (nothing changed)."""
+        if await self._seats.release_seat(engagement.id, role, sid):
+            return await self._released(engagement)
+        return None
+
+    async def dropped(
+        self, engagement: Engagement, role: Role, sid: str, notify: Notify
+    ) -> Presence | None:
+        """The connection went away without leaving: the seat waits for it as
+        "reconnecting"; after the grace it is given up and `notify` gets the presence."""
+        key = (engagement.id, role)
+        if not await self._seats.set_seat_state(*key, sid, SeatState.RECONNECTING):
+            return None
+        self._cancel_grace(*key)
+        self._grace[key] = asyncio.create_task(self._expire(engagement, role, sid, notify))
+        return await self.presence(engagement.id)
+
+    def check_description(self, engagement_id: str, role: Role, kind: str) -> None:
+        """Raises Conflict for an answer with no offer outstanding (rooms/negotiation.py)."""
+        self._negotiations.setdefault(engagement_id, Negotiation()).on_description(role, kind)
+
+    async def presence(self, engagement_id: str) -> Presence:
+        """{"coach": "here", "client": "away", "sessions": {"coach": "<page session>"}}"""
+        seats = await self._seats.seats(engagement_id)
+        presence: Presence = {
+            role.value: seats[role].state.value if role in seats else "away" for role in Role
+        }
+        presence["sessions"] = {role.value: holder.session for role, holder in seats.items()}
+        return presence
+
+    async def close(self) -> None:
+        """Shutdown: stop grace timers; the seats go with the process (clear_seats)."""
+        for task in self._grace.values():
+            task.cancel()
+        await asyncio.gather(*self._grace.values(), return_exceptions=True)
+        self._grace.clear()
+
+    async def _expire(self, engagement: Engagement, role: Role, sid: str, notify: Notify) -> None:
+        try:
+            await asyncio.sleep(self._grace_seconds)
+        except asyncio.CancelledError:
+            return
+        self._grace.pop((engagement.id, role), None)
+        try:
+            presence = await self.leave(engagement, role, sid)
+            if presence is not None:
+                await notify(presence)
+        except TandemError as error:
+            logger.warning("seat not released after grace: %s", error.code, extra={"sid": sid})
+
+    async def _released(self, engagement: Engagement) -> Presence:
+        await self._calls.close(engagement)
+        presence = await self.presence(engagement.id)
+        if presence["coach"] == "away" and presence["client"] == "away":
+            self._negotiations.pop(engagement.id, None)
+        return presence
+
+    def _cancel_grace(self, engagement_id: str, role: Role) -> None:
+        task = self._grace.pop((engagement_id, role), None)
+        if task is not None:
+            task.cancel()
+
+    async def _maybe_open_call(self, engagement_id: str) -> None:
+        seats = await self._seats.seats(engagement_id)
+        if len(seats) == 2:
+            practice = any(holder.practice for holder in seats.values())
+            await self._calls.open(engagement_id, CallKind.PRACTICE if practice else CallKind.REAL)

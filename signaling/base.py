@@ -1,0 +1,145 @@
+"""What every namespace does the same way: admit, keep per-socket state, limit, dispatch.
+
+A namespace subclasses `Namespace[P]` with its event enum, its per-socket record `P` (a
+`Peer` with whatever else it tracks) and one `on_<event>` method per client event, where
+`<event>` is the wire name with ':' and '-' as '_' (`timer:agenda-set` →
+`on_timer_agenda_set`). Each method receives the socket's record and the one payload and
+returns the ack. Before it runs, and identically on every namespace (docs/protocol.md,
+"Acks and errors"):
+
+1. a socket with no record (its connection ended) gets `not-joined`;
+2. the event costs a token from the socket's bucket, whatever it is: `throttled` when empty;
+3. a name the enum does not list with a method gets `invalid` (field `event`);
+4. more than one positional argument gets `invalid` (field `arguments`);
+5. an event listed in `requires_join` on a socket that has not joined gets `not-joined`.
+
+Every event then gets exactly one ack (signaling/acks.py). Reserved names such as
+`connect` never reach a namespace from a client (signaling/server.py), so `connect` and
+`disconnect` here are always the real lifecycle.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, TypeVar
+
+import socketio
+
+from rooms.clock import Clock
+from rooms.errors import NotSeated, TandemError, Throttled
+from rooms.ratelimit import TokenBucket
+from signaling.acks import Ack, answer, extra_arguments, unknown_event
+from signaling.identity import Authenticator, Identity
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Peer:
+    """One connected socket: who it is (fixed at connect) and its message budget."""
+
+    sid: str
+    identity: Identity
+    bucket: TokenBucket
+    joined: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A socket's budget. `message` is a msgid (scripts/messages.py extracts `Rate`'s
+    third argument), so pass it positionally."""
+
+    per_second: float
+    burst: float
+    message: str
+
+
+P = TypeVar("P", bound=Peer)
+Handler = Callable[[P, object], Awaitable[Ack]]
+
+
+def handler_name(event: str) -> str:
+    return "on_" + event.replace(":", "_").replace("-", "_")
+
+
+class Namespace(socketio.AsyncNamespace, Generic[P]):  # type: ignore[misc]
+    requires_join: ClassVar[frozenset[str]] = frozenset()
+    not_joined: ClassVar[str] = "Join first."
+
+    def __init__(
+        self,
+        namespace: str,
+        events: type[StrEnum],
+        peer: type[P],
+        authenticator: Authenticator,
+        clock: Clock,
+        rate: Rate,
+    ) -> None:
+        super().__init__(namespace)
+        self.sockets: dict[str, P] = {}
+        self._peer = peer
+        self._auth = authenticator
+        self._clock = clock
+        self._rate = rate
+        self._handlers: dict[str, Handler[P]] = {}
+        for event in events:
+            method = getattr(self, handler_name(event.value), None)
+            if method is not None:
+                self._handlers[event.value] = method
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == "connect":
+            return await self._connect(*args)
+        if event == "disconnect":
+            return await self._disconnect(*args)
+        return await self._dispatch(event, args)
+
+    async def connected(self, peer: P) -> None:
+        """After admission; override to set up per-socket state beyond the record."""
+
+    async def disconnected(self, peer: P, reason: str) -> None:
+        """After the record is dropped; a TandemError here (the store is away) is logged."""
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        identity = await self._auth.admit(environ, auth)
+        bucket = TokenBucket(self._rate.per_second, self._rate.burst, self._clock)
+        peer = self._peer(sid=sid, identity=identity, bucket=bucket)
+        self.sockets[sid] = peer
+        await self.connected(peer)
+
+    async def _disconnect(self, sid: str, reason: str = "") -> None:
+        peer = self.sockets.pop(sid, None)
+        if peer is None:
+            return
+        try:
+            await self.disconnected(peer, reason)
+        except TandemError as error:  # e.g. Redis is down: the state expires with it
+            logger.warning(
+                "%s not updated after disconnect: %s",
+                self.namespace,
+                error.code,
+                extra={"sid": sid},
+            )
+
+    async def _dispatch(self, event: object, args: tuple[Any, ...]) -> Ack:
+        sid, payload = str(args[0]), args[1:]
+        name = event if isinstance(event, str) else "?"
+        return await answer(self._checked(name, sid, payload), name, sid)
+
+    async def _checked(self, event: str, sid: str, payload: tuple[Any, ...]) -> Ack:
+        peer = self.sockets.get(sid)
+        if peer is None:
+            raise NotSeated("This connection has ended. Reload the page.")
+        if not peer.bucket.allow():
+            raise Throttled(self._rate.message, retry_after=1.0)
+        handler = self._handlers.get(event)
+        if handler is None:
+            return unknown_event()
+        if len(payload) > 1:
+            return extra_arguments()
+        if event in self.requires_join and not peer.joined:
+            raise NotSeated(self.not_joined)
+        return await handler(peer, payload[0] if payload else None)

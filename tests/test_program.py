@@ -12,13 +12,16 @@ import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
 from rooms.accounts import SESSION_COOKIE
+from rooms.board.labels import FIELDS, HEADINGS
 from rooms.errors import Forbidden
 from rooms.models import Role
+from rooms.readable import moment
 from server.keys import AGREEMENTS, BOARDS, LIFECYCLE, STORE
 from tests.conftest import ClientFactory
 from tests.helpers import FakeClock, Pair, eventually, make_pair
 from tests.redis_server import BACKENDS, backend_url
 from tests.sockets import Recorder
+from web.i18n import Catalogs
 
 DAY = 86_400.0
 MARKUP = "<b>bold</b> & <script>alert(1)</script>"
@@ -263,3 +266,40 @@ async def test_a_closed_programs_link_opens_no_socket(
     coach = Recorder("/board")  # the coach still reads the (read-only) board
     recorders.append(coach)
     await coach.connect(base, {"engagement": pair.engagement_id}, cookie=pair.coach_cookie)
+
+
+async def test_a_norwegian_clients_markdown_export_speaks_norwegian_and_keeps_every_field(
+    client: TestClient,
+) -> None:
+    """Issue 14, acceptance 5: headings and labels in nb, every agreement field (the
+    cadence too), and the coaching agreement's state."""
+    pair = await make_pair(client.app, language="nb")
+    engagement = await client.app[STORE].engagement(pair.engagement_id)
+    assert engagement is not None
+    boards = client.app[BOARDS]
+    typed = {
+        "program_goals": "Fast jobb innen logistikk",
+        "coach_expectations": "Forberedt og ærlig",
+        "client_expectations": "Møter opp i tide",
+    }
+    for n, (field, value) in enumerate(typed.items()):
+        role = Role.CLIENT if field == "client_expectations" else Role.COACH
+        op = {"type": "set", "section": "agreement", "field": field, "value": value}
+        await boards.apply(engagement, role, f"op-agree-{n}", op)
+    ack = {"type": "set", "section": "agreement", "field": "confidentiality_ack", "value": True}
+    await boards.apply(engagement, Role.CLIENT, "op-agree-ack", ack)
+    version = await client.app[AGREEMENTS].save(engagement, Role.COACH, "Avtaleteksten vår")
+    accepted = await client.app[AGREEMENTS].accept(engagement, Role.CLIENT, 1, version.digest, True)
+
+    text = await (await client.get(f"/i/{pair.invite}/board/export.md")).text()
+    nb = Catalogs().get("nb")
+    for key, label in FIELDS["agreement"].items():
+        assert f"- {nb.gettext(label)}:" in text, key  # every agreement field, by its nb label
+    for raw in ("program_months", "cadence:", "biweekly", "session_minutes", "Goal board"):
+        assert raw not in text, raw
+    assert "Annenhver uke" in text and "6 måneder" in text  # cadence and length, in words
+    for value in typed.values():
+        assert value in text
+    assert f"## {nb.gettext(HEADINGS['coaching_agreement'])}" in text
+    assert f"Versjon 1, godtatt {moment(accepted.accepted_at or 0, 'nb')} av Kari." in text
+    assert "Avtaleteksten vår" in text and ": Ja" in text  # the text and the consent

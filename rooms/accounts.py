@@ -16,6 +16,13 @@ from rooms import passwords, validation
 from rooms.clock import Clock
 from rooms.errors import Forbidden, InvalidInput, NotFound
 from rooms.models import Coach, LoginSession, SetupLink
+from rooms.revocation import (
+    Revoke,
+    RevokeReason,
+    coach_credential,
+    login_credential,
+    revoke_nothing,
+)
 from rooms.store import Store
 from rooms.throttle import LOGIN_PER_ACCOUNT_AND_ADDRESS, LOGIN_PER_ADDRESS, FailureThrottle
 from rooms.tokens import digest, new_token
@@ -49,8 +56,16 @@ class NewAccount:
 
 
 class Accounts:
-    def __init__(self, store: Store, clock: Clock, policy: AccountPolicy) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        policy: AccountPolicy,
+        *,
+        revoke: Revoke = revoke_nothing,
+    ) -> None:
         self._store = store
+        self._revoke = revoke  # cuts the coach's connected sockets (rooms/revocation.py)
         self._clock = clock
         self._policy = policy
         self._per_pair = FailureThrottle(store, clock, LOGIN_PER_ACCOUNT_AND_ADDRESS)
@@ -71,6 +86,7 @@ class Accounts:
             raise NotFound("No coach with the e-mail address %(email)s.", params={"email": email})
         passwords.check_strength(password)
         await self._store.set_password_hash(coach.id, passwords.hash_password(password))
+        await self._revoke(coach_credential(coach.id), RevokeReason.PASSWORD_CHANGED)
         return coach
 
     async def issue_setup_link(self, email: str | None = None) -> str:
@@ -118,3 +134,4 @@ class Accounts:
 
     async def logout(self, token: str) -> None:
         await self._store.delete_login_session(digest(token))
+        await self._revoke(login_credential(token), RevokeReason.LOGGED_OUT)

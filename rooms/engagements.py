@@ -21,6 +21,7 @@ from rooms.models import (
     InviteState,
     Language,
 )
+from rooms.revocation import Revoke, RevokeReason, invite_credential, revoke_nothing
 from rooms.store import Store
 from rooms.tokens import new_id, new_token
 
@@ -66,9 +67,10 @@ def invite_usable(engagement: Engagement | None) -> bool:
 class Engagements:
     """Everything a coach does with engagements, each call scoped to that coach."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, *, revoke: Revoke = revoke_nothing) -> None:
         self._store = store
         self._clock = clock
+        self._revoke = revoke  # cuts the client's connected sockets (rooms/revocation.py)
 
     async def create(self, coach_id: str, draft: EngagementDraft) -> Engagement:
         engagement = Engagement(
@@ -93,12 +95,16 @@ class Engagements:
         return owned_by(await self._store.engagement(engagement_id), coach_id)
 
     async def rotate_invite(self, coach_id: str, engagement_id: str) -> Engagement:
-        await self.get(coach_id, engagement_id)
-        return await self._store.replace_invite(engagement_id, new_token())
+        old = await self.get(coach_id, engagement_id)
+        rotated = await self._store.replace_invite(engagement_id, new_token())
+        await self._revoke(invite_credential(old.invite_token), RevokeReason.INVITE_ROTATED)
+        return rotated
 
     async def revoke_invite(self, coach_id: str, engagement_id: str) -> Engagement:
-        await self.get(coach_id, engagement_id)
-        return await self._store.revoke_invite(engagement_id)
+        old = await self.get(coach_id, engagement_id)
+        revoked = await self._store.revoke_invite(engagement_id)
+        await self._revoke(invite_credential(old.invite_token), RevokeReason.INVITE_REVOKED)
+        return revoked
 
     async def open_invite(self, token: str) -> tuple[Engagement, InviteState] | None:
         if not isinstance(token, str) or not 20 <= len(token) <= 100:

@@ -20,6 +20,7 @@ from rooms.lifecycle import (
     retention_cutoff,
 )
 from rooms.models import Engagement
+from rooms.revocation import Revoke, RevokeReason, invite_credential, revoke_nothing
 from rooms.store.protocol import Store
 from rooms.tokens import new_id
 
@@ -37,8 +38,17 @@ def refuse_if_closed(closed_at: float | None) -> None:
 
 
 class Lifecycle:
-    def __init__(self, store: Store, clock: Clock, *, retention_days: int, node: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        retention_days: int,
+        node: str,
+        revoke: Revoke = revoke_nothing,
+    ) -> None:
         self._store = store
+        self._revoke = revoke
         self._clock = clock
         self.retention_days = retention_days
         self._node = node
@@ -67,6 +77,7 @@ class Lifecycle:
         # Locked out and read-only first: if the erasure is cut short, nobody can add to
         # what is left, and the retention sweep finishes it.
         await self._store.revoke_invite(engagement.id)
+        await self._revoke(invite_credential(engagement.invite_token), RevokeReason.INVITE_REVOKED)
         await self._store.close_engagement(engagement.id, now)
         record = ErasureRecord(new_id(), now, reason, engagement.coach_id)
         await self._store.erase_engagement(engagement.id, record)

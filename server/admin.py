@@ -28,9 +28,12 @@ from rooms.lifecycle import ErasureReason
 from rooms.lifecycle_service import Lifecycle
 from rooms.models import Coach, Engagement, InviteState, Role
 from rooms.readable import moment
+from rooms.revocation import Revoke, revoke_nothing
 from rooms.store import Store, open_store, store_url
+from rooms.store.redis.connect import Connector, RedisTarget
 from rooms.tokens import new_id
 from server.config import Settings
+from signaling.revocation import RedisRevocations
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,20 +48,31 @@ class Services:
 
 @asynccontextmanager
 async def services(settings: Settings) -> AsyncIterator[Services]:
+    """With Redis, a revocation here (rotate, revoke, erase, a password reset) is
+    published to the serving processes, which disconnect the sockets holding it; with
+    SQLite there is no channel to them, so those sockets go at their next reconnect."""
     store = await open_store(store_url(settings.redis_url, settings.data_dir))
+    connector = (
+        Connector(settings.redis_target or RedisTarget(settings.redis_url))
+        if settings.redis_url
+        else None
+    )
+    revoke: Revoke = RedisRevocations(connector.client()) if connector else revoke_nothing
     try:
         boards = Boards(store, wall_clock)
         days = settings.retention_days
-        lifecycle = Lifecycle(store, wall_clock, retention_days=days, node=new_id())
+        lifecycle = Lifecycle(store, wall_clock, retention_days=days, node=new_id(), revoke=revoke)
         yield Services(
             store,
-            Accounts(store, wall_clock, AccountPolicy()),
-            Engagements(store, wall_clock),
+            Accounts(store, wall_clock, AccountPolicy(), revoke=revoke),
+            Engagements(store, wall_clock, revoke=revoke),
             boards,
             lifecycle,
             Agreements(store, boards, lifecycle, wall_clock),
         )
     finally:
+        if connector is not None:
+            await connector.aclose()
         await store.close()
 
 

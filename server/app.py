@@ -52,6 +52,7 @@ from server.keys import (
     NOTICES,
     PROGRAM,
     PUBSUB_READY,
+    REVOCATIONS,
     ROOMS,
     SESSIONS,
     SETTINGS,
@@ -68,11 +69,13 @@ from server.metrics_http import metrics_view
 from server.notices import NoticeSender
 from server.websockets import disable_compression
 from signaling import fastjson
+from signaling.base import Namespace
 from signaling.board import BoardNamespace
 from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
 from signaling.messages import MessagesNamespace
 from signaling.pubsub import RedisManager
+from signaling.revocation import Revocations
 from signaling.room import RoomNamespace
 from signaling.server import SocketServer
 from signaling.techcheck import TechCheckNamespace
@@ -103,6 +106,7 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     app[DRAINING] = asyncio.Event()
     app[SIO] = _socketio_server(settings, app[METRICS])
     app[SIO].attach(app)
+    app[REVOCATIONS] = Revocations()
     manager = app[SIO].manager
     app[PUBSUB_READY] = manager.is_ready if isinstance(manager, RedisManager) else _always
     app.cleanup_ctx.append(app[METRICS].watch_loop)
@@ -154,11 +158,12 @@ async def _services_context(app: web.Application) -> AsyncIterator[None]:
     store = MeasuredStore.wrap(raw, backend, metrics.store_latency, metrics.store_errors)
     policy = AccountPolicy(session_seconds=settings.session_hours * 3600)
     app[STORE] = store
-    app[ACCOUNTS] = Accounts(store, clock, policy)
-    app[ENGAGEMENTS] = Engagements(store, clock)
+    revoke = app[REVOCATIONS]  # the one way a credential ends (rooms/revocation.py)
+    app[ACCOUNTS] = Accounts(store, clock, policy, revoke=revoke)
+    app[ENGAGEMENTS] = Engagements(store, clock, revoke=revoke)
     app[BOARDS] = Boards(store, clock)
     days = settings.retention_days
-    app[LIFECYCLE] = Lifecycle(store, clock, retention_days=days, node=new_id())
+    app[LIFECYCLE] = Lifecycle(store, clock, retention_days=days, node=new_id(), revoke=revoke)
     app[AGREEMENTS] = Agreements(store, app[BOARDS], app[LIFECYCLE], clock)
     held = HeldPolicy(min_together_seconds=settings.session_held_minutes * 60.0)
     app[SESSIONS] = Sessions(store, clock, held)
@@ -223,6 +228,11 @@ async def _signaling_context(app: web.Application) -> AsyncIterator[None]:
         sio.register_namespace(MessagesNamespace(auth, app[MESSAGES], clock))
         sio.register_namespace(TechCheckNamespace(auth, store, clock, echo, ice))
         manager = sio.manager
+        redis = manager if isinstance(manager, RedisManager) else None
+        namespaces = [h for h in sio.namespace_handlers.values() if isinstance(h, Namespace)]
+        app[REVOCATIONS].watch(namespaces, redis)
+        if redis is not None:
+            redis.on_revocation = app[REVOCATIONS].received
         if isinstance(manager, RedisManager):
             # Subscribe now, not at the first connection (upstream's default), so /readyz
             # can tell whether this process hears the others before anyone connects.

@@ -17,6 +17,7 @@ from server.metrics import Metrics
 from server.notices import NoticeSender
 from signaling.echo import EchoService
 from signaling.identity import Authenticator
+from signaling.revocation import Revocations
 from web.keys import (
     ACCOUNTS,
     AGREEMENTS,
@@ -58,6 +59,7 @@ __all__ = (
     "NOTICE_SENDER",
     "PROGRAM",
     "PUBSUB_READY",
+    "REVOCATIONS",
     "ROOMS",
     "SESSIONS",
     "SETTINGS",
@@ -75,3 +77,5 @@ ROOMS = web.AppKey("rooms", RoomService)
 ECHO = web.AppKey("echo", EchoService)
 METRICS = web.AppKey("metrics", Metrics)
 NOTICE_SENDER = web.AppKey("notice_sender", NoticeSender)
+# The one Revoke (rooms/revocation.py): the domain services that end a credential call it.
+REVOCATIONS = web.AppKey("revocations", Revocations)

@@ -13,6 +13,10 @@ returns the ack. Before it runs, and identically on every namespace (docs/protoc
 4. more than one positional argument gets `invalid` (field `arguments`);
 5. an event listed in `requires_join` on a socket that has not joined gets `not-joined`.
 
+Every socket is also indexed by the credentials it was admitted with, so a revocation
+(signaling/revocation.py) finds it: `revoked` {reason} is sent and the socket is
+disconnected. A coach's socket is revoked the same way when its login session expires.
+
 Every event then gets exactly one ack (signaling/acks.py). Reserved names such as
 `connect` never reach a namespace from a client (signaling/server.py), so `connect` and
 `disconnect` here are always the real lifecycle.
@@ -20,6 +24,7 @@ Every event then gets exactly one ack (signaling/acks.py). Reserved names such a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,8 +36,10 @@ import socketio
 from rooms.clock import Clock
 from rooms.errors import NotSeated, TandemError, Throttled
 from rooms.ratelimit import TokenBucket
+from rooms.revocation import RevokeReason
 from signaling.acks import Ack, answer, extra_arguments, unknown_event
 from signaling.identity import Authenticator, Identity
+from signaling.protocol import REVOKED
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +87,8 @@ class Namespace(socketio.AsyncNamespace, Generic[P]):  # type: ignore[misc]
     ) -> None:
         super().__init__(namespace)
         self.sockets: dict[str, P] = {}
+        self._holding: dict[str, set[str]] = {}  # credential -> sids admitted with it
+        self._expiry: dict[str, asyncio.TimerHandle] = {}
         self._peer = peer
         self._auth = authenticator
         self._clock = clock
@@ -108,12 +117,45 @@ class Namespace(socketio.AsyncNamespace, Generic[P]):  # type: ignore[misc]
         bucket = TokenBucket(self._rate.per_second, self._rate.burst, self._clock)
         peer = self._peer(sid=sid, identity=identity, bucket=bucket)
         self.sockets[sid] = peer
+        for credential in identity.credentials:
+            self._holding.setdefault(credential, set()).add(sid)
+        if identity.expires_at is not None:
+            delay = max(0.0, identity.expires_at - self._clock())
+            self._expiry[sid] = asyncio.get_running_loop().call_later(delay, self._expire, sid)
         await self.connected(peer)
+
+    def _expire(self, sid: str) -> None:
+        peer = self.sockets.get(sid)
+        if peer is not None:
+            task = asyncio.ensure_future(self._cut(peer, RevokeReason.SESSION_EXPIRED))
+            task.add_done_callback(_log_failure)
+
+    async def revoke(self, credential: str, reason: RevokeReason) -> int:
+        """Disconnects every socket of this process admitted with `credential`."""
+        holders = self._holding.get(credential, set())
+        peers = [self.sockets[sid] for sid in holders if sid in self.sockets]
+        for peer in peers:
+            await self._cut(peer, reason)
+        return len(peers)
+
+    async def _cut(self, peer: P, reason: RevokeReason) -> None:
+        # Queued before the DISCONNECT packet on the same socket, so it arrives first.
+        await self.emit(REVOKED, {"reason": reason.value}, to=peer.sid, ignore_queue=True)
+        await self.server.disconnect(peer.sid, namespace=self.namespace, ignore_queue=True)
 
     async def _disconnect(self, sid: str, reason: str = "") -> None:
         peer = self.sockets.pop(sid, None)
         if peer is None:
             return
+        for credential in peer.identity.credentials:
+            holders = self._holding.get(credential)
+            if holders is not None:
+                holders.discard(sid)
+                if not holders:
+                    del self._holding[credential]
+        expiry = self._expiry.pop(sid, None)
+        if expiry is not None:
+            expiry.cancel()
         try:
             await self.disconnected(peer, reason)
         except TandemError as error:  # e.g. Redis is down: the state expires with it
@@ -143,3 +185,8 @@ class Namespace(socketio.AsyncNamespace, Generic[P]):  # type: ignore[misc]
         if event in self.requires_join and not peer.joined:
             raise NotSeated(self.not_joined)
         return await handler(peer, payload[0] if payload else None)
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("expired login not disconnected: %s", task.exception())

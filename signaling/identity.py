@@ -19,6 +19,7 @@ from rooms.engagements import Engagements
 from rooms.errors import NotFound, TandemError, Unauthorized
 from rooms.lifecycle_service import refuse_if_closed
 from rooms.models import Engagement, Role
+from rooms.revocation import coach_credential, invite_credential, login_credential
 from rooms.store import Store
 from rooms.throttle import CONNECT_PER_ADDRESS, FailureThrottle
 
@@ -27,6 +28,10 @@ from rooms.throttle import CONNECT_PER_ADDRESS, FailureThrottle
 class Identity:
     role: Role
     engagement: Engagement
+    # What the socket may stay connected on (rooms/revocation.py): ending any of these
+    # disconnects it; a coach's login also ends at `expires_at` (wall-clock seconds).
+    credentials: tuple[str, ...] = ()
+    expires_at: float | None = None
 
     @property
     def room(self) -> str:
@@ -102,18 +107,19 @@ class Authenticator:
         # A closed program's link opens its final export and nothing else (docs/program.md):
         # no room, board, timer or tech-check socket either. Not a failed guess: not counted.
         refuse_if_closed(await self._store.closed_at(found[0].id))
-        return Identity(Role.CLIENT, found[0])
+        return Identity(Role.CLIENT, found[0], (invite_credential(token),))
 
     async def _coach(self, environ: dict[str, Any], engagement_id: str) -> Identity:
         token = _cookie(environ, SESSION_COOKIE)
         session = await self._accounts.session(token) if token else None
-        if session is None:
+        if token is None or session is None:
             raise Unauthorized("Your login has expired. Log in again.")
         try:
             engagement = await self._engagements.get(session.coach_id, engagement_id)
         except NotFound as error:
             raise Unauthorized("No such engagement.") from error
-        return Identity(Role.COACH, engagement)
+        credentials = (login_credential(token), coach_credential(session.coach_id))
+        return Identity(Role.COACH, engagement, credentials, session.expires_at)
 
 
 def _cookie(environ: dict[str, Any], name: str) -> str | None:

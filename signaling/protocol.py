@@ -15,11 +15,13 @@ from __future__ import annotations
 from enum import StrEnum
 
 from rooms.errors import ErrorCode
+from rooms.revocation import RevokeReason
 
 __all__ = (
     "BOARD_NAMESPACE",
     "MESSAGES_NAMESPACE",
     "RESERVED_EVENTS",
+    "REVOKED",
     "ROOM_NAMESPACE",
     "TECHCHECK_NAMESPACE",
     "TIMER_NAMESPACE",
@@ -27,6 +29,7 @@ __all__ = (
     "ErrorCode",
     "Event",
     "MessageEvent",
+    "RevokeReason",
     "TechCheckEvent",
     "TimerEvent",
 )
@@ -117,6 +120,11 @@ class MessageEvent(StrEnum):
     # server -> client
     MESSAGE = "message"
     RECEIPT = "receipt"
+
+
+# Server -> client on every namespace: the credential this socket was admitted with has
+# ended (signaling/revocation.py); {reason} is a RevokeReason, and the disconnect follows.
+REVOKED = "revoked"
 
 
 # Names Socket.IO itself gives meaning to. A client packet carrying one is refused before

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -31,8 +31,10 @@ from redis.backoff import ConstantBackoff
 from redis.exceptions import RedisError
 
 from rooms.errors import StoreUnavailable
+from rooms.revocation import RevokeReason
 from rooms.store.redis.connect import Connector, RedisTarget
 from signaling import fastjson
+from signaling.revocation import METHOD, message
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,24 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self.subscriptions = 0  # how many times a subscription was (re)established
         self._publisher: Redis | None = None
         self._listener: Redis | None = None
+        # Set by the app factory: where a revocation from another process goes.
+        self.on_revocation: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+
+    async def publish_revocation(self, credential: str, reason: RevokeReason) -> None:
+        await self._publish(message(credential, reason, self.host_id))
+
+    async def _listen(self) -> AsyncIterator[Any]:
+        """Upstream's, with revocations (signaling/revocation.py) taken out of the stream:
+        python-socketio would ignore their method."""
+        async for data in super()._listen():
+            decoded = _decoded(data) if b"tandem-revoke" in _bytes(data) else None
+            if decoded is None or decoded.get("method") != METHOD:
+                yield data
+            elif decoded.get("host_id") != self.host_id and self.on_revocation is not None:
+                try:
+                    await self.on_revocation(decoded)
+                except Exception:  # one bad revocation must not stop the listener
+                    logger.exception("revocation from another process not applied")
 
     def _client(self) -> Redis:
         if self._publisher is None:
@@ -121,3 +141,15 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     await client.aclose()
         self._publisher = self._listener = None
         await self._connector.aclose()
+
+
+def _bytes(data: Any) -> bytes:
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
+def _decoded(data: Any) -> dict[str, Any] | None:
+    try:
+        decoded = fastjson.loads(data)
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, dict) else None

@@ -27,6 +27,7 @@ DOCS = {
     "TechCheckEvent": "techcheck.md",
     "BoardEvent": "board.md",
     "MessageEvent": "messages.md",
+    "RevokeReason": "protocol.md",
 }
 
 

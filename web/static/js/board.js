@@ -6,6 +6,7 @@
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { BoardSync, boardStatus, newId } from "./board_state.js";
 import { BOARD_NAMESPACE, BoardEvent } from "./protocol.js";
+import { watchRevoked } from "./revoked.js";
 
 const root = document.getElementById("board");
 if (root) start(root);
@@ -19,6 +20,7 @@ function start(root) {
   const sync = new BoardSync(role);
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
   const socket = io(BOARD_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
+  watchRevoked(socket);
 
   // "Up to date" only when it is: the socket may look connected for a while after the
   // network went (its heartbeat takes 40 s), so a dropped call, the browser going offline

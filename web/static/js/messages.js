@@ -8,6 +8,7 @@ import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { splitLinks } from "./linkify.js";
 import { MESSAGES_NAMESPACE, MessageEvent } from "./protocol.js";
 import { ThreadState } from "./thread_state.js";
+import { watchRevoked } from "./revoked.js";
 
 const root = document.getElementById("messages");
 const $ = (id) => document.getElementById(id);
@@ -145,6 +146,7 @@ async function send(socket, id, value) {
 function start() {
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
   const socket = io(MESSAGES_NAMESPACE, { auth, transports: ["websocket"] });
+  watchRevoked(socket);
   socket.on("connect", () => join(socket));
   socket.on("disconnect", () => {
     joined = false;

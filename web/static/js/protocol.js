@@ -69,6 +69,18 @@ export const BoardEvent = Object.freeze({
 });
 
 // The message thread: signaling/protocol.py MESSAGES_NAMESPACE and MessageEvent.
+// Server -> client on every namespace, before the server disconnects a socket whose
+// credential ended: signaling/protocol.py REVOKED and rooms/revocation.py RevokeReason.
+export const REVOKED = "revoked";
+
+export const RevokeReason = Object.freeze({
+  INVITE_ROTATED: "invite-rotated",
+  INVITE_REVOKED: "invite-revoked",
+  LOGGED_OUT: "logged-out",
+  SESSION_EXPIRED: "session-expired",
+  PASSWORD_CHANGED: "password-changed",
+});
+
 export const MESSAGES_NAMESPACE = "/messages";
 
 export const MessageEvent = Object.freeze({

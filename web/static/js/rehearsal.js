@@ -8,6 +8,7 @@
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { EchoCall } from "./echo_call.js";
 import { ErrorCode, TECHCHECK_NAMESPACE, TechCheckEvent } from "./protocol.js";
+import { watchRevoked } from "./revoked.js";
 import * as steps from "./rehearsal_steps.js";
 
 const RECONNECT_MS = 2000; // a lost echo session (its time limit, a network blip) is replaced
@@ -104,6 +105,7 @@ export function setupRehearsal(room) {
       $("rehearsal-rejoin").hidden = false;
       panel.dataset.takenOver = "true";
     });
+    watchRevoked(socket);
     socket.on("connect_error", (error) => {
       if (error?.data?.error === ErrorCode.UNAUTHORIZED) {
         room.showError("error-unauthorized");

@@ -4,6 +4,7 @@
 // The other person's side is the socket's presence plus one Call: openCall/closeCall.
 
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { watchRevoked } from "./revoked.js";
 import { Call } from "./call.js";
 import { MediaWatch, SAMPLE_MS, callView, figures, receivedBytes } from "./callview.js";
 import { canShareScreen, deviceChoices, shareProblem } from "./devices.js";
@@ -143,6 +144,12 @@ function connect() {
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
   const socket = io(ROOM_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
   state.socket = socket;
+  watchRevoked(socket, () => {
+    state.left = true;
+    closeCall();
+    setStatus("idle");
+    $("controls").hidden = true;
+  });
   socket.on("connect", () => join(state.takeover));
   socket.on("connect_error", (error) => {
     if (error?.data?.error === ErrorCode.UNAUTHORIZED) {

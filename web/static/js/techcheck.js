@@ -4,6 +4,7 @@
 
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { ErrorCode, TECHCHECK_NAMESPACE, TechCheckEvent } from "./protocol.js";
+import { watchRevoked } from "./revoked.js";
 import { deviceChoices } from "./devices.js";
 import {
   Outcome,
@@ -162,6 +163,7 @@ function connectSocket() {
   if (state.socket) return state.socket;
   const auth = root.dataset.role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
   const socket = io(TECHCHECK_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 5000 });
+  watchRevoked(socket);
   socket.on("connect_error", (error) => {
     if (error?.data?.error === ErrorCode.UNAUTHORIZED) {
       showError("error-unauthorized");

@@ -6,6 +6,7 @@
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { ClockSync, displayedRemaining, serverNow } from "./clocksync.js";
 import { TIMER_NAMESPACE, TimerEvent } from "./protocol.js";
+import { watchRevoked } from "./revoked.js";
 import { dueWarnings, elapsed, formatClock, phaseAt, remaining, statusOf } from "./timerclock.js";
 
 const root = document.getElementById("timer");
@@ -61,6 +62,7 @@ async function syncBurst(count) {
 function connect() {
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
   const socket = io(TIMER_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
+  watchRevoked(socket);
   view.socket = socket;
   socket.on("connect", join);
   socket.on("disconnect", () => setStatus("status-offline"));

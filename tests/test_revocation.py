@@ -13,9 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
+from aiohttp.test_utils import TestServer
 
 from rooms.accounts import SESSION_COOKIE
 from rooms.revocation import RevokeReason
+from server.keys import ACCOUNTS
 from signaling.protocol import (
     BOARD_NAMESPACE,
     MESSAGES_NAMESPACE,
@@ -24,11 +26,9 @@ from signaling.protocol import (
     TECHCHECK_NAMESPACE,
     TIMER_NAMESPACE,
 )
-from tests.helpers import Pair, csrf_from
+from tests.helpers import FakeClock, Pair, csrf_from, make_pair
 from tests.processes import Cluster, login_cookie, make_pair_cli
 from tests.sockets import Recorder
-
-pytestmark = pytest.mark.redis
 
 NAMESPACES = (
     ROOM_NAMESPACE,
@@ -112,6 +112,7 @@ async def refused(
         await recorder.close()
 
 
+@pytest.mark.redis
 @pytest.mark.parametrize("action", ["revoke", "rotate"])
 async def test_an_ended_invite_cuts_the_client_on_every_namespace_of_both_processes(
     cluster: Cluster, pair: Pair, opened: list[Recorder], action: str
@@ -133,6 +134,7 @@ async def test_an_ended_invite_cuts_the_client_on_every_namespace_of_both_proces
             await refused(node.url, namespace, {"invite": pair.invite})
 
 
+@pytest.mark.redis
 async def test_logging_out_cuts_the_coach_on_every_namespace_of_both_processes(
     cluster: Cluster, pair: Pair, opened: list[Recorder]
 ) -> None:
@@ -151,3 +153,43 @@ async def test_logging_out_cuts_the_coach_on_every_namespace_of_both_processes(
             await refused(
                 node.url, namespace, {"engagement": pair.engagement_id}, pair.coach_cookie
             )
+
+
+async def connected_coach(url: str, pair: Pair, opened: list[Recorder]) -> list[Recorder]:
+    made = []
+    for namespace in NAMESPACES:
+        recorder = Recorder(namespace)
+        opened.append(recorder)
+        await recorder.connect(url, {"engagement": pair.engagement_id}, cookie=pair.coach_cookie)
+        made.append(recorder)
+    return made
+
+
+async def test_an_expiring_login_cuts_the_coach_at_its_expiry(
+    server: TestServer, clock: FakeClock, opened: list[Recorder]
+) -> None:
+    """The expiry is the login session's own (a timer per socket, no request needed)."""
+    pair = await make_pair(server.app)
+    session = await server.app[ACCOUNTS].session(pair.coach_cookie)
+    assert session is not None
+    clock.now = session.expires_at - 0.5  # still valid when the sockets connect
+    url = str(server.make_url(""))
+    coaches = await connected_coach(url, pair, opened)
+    results = await asyncio.wait_for(asyncio.gather(*(cut(c) for c in coaches)), 10)
+    assert [reason for _, reason in results] == [{"reason": "session-expired"}] * len(coaches)
+
+
+async def test_a_password_reset_cuts_every_login_of_the_coach(
+    server: TestServer, opened: list[Recorder]
+) -> None:
+    pair = await make_pair(server.app)
+    url = str(server.make_url(""))
+    coaches = await connected_coach(url, pair, opened)
+    client = Recorder(TIMER_NAMESPACE)
+    opened.append(client)
+    await client.connect(url, {"invite": pair.invite})
+    await server.app[ACCOUNTS].reset_password("coach@example.org", "another long passphrase 42")
+    results = await asyncio.wait_for(asyncio.gather(*(cut(c) for c in coaches)), 10)
+    assert [reason for _, reason in results] == [{"reason": "password-changed"}] * len(coaches)
+    assert client.sio.connected
+    await refused(url, ROOM_NAMESPACE, {"engagement": pair.engagement_id}, pair.coach_cookie)

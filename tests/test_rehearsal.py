@@ -100,6 +100,7 @@ async def test_the_pages_offer_the_rehearsal_and_say_the_practice_call_needs_the
     assert 'data-rehearsal="1"' in page and 'data-testid="rehearsal"' in page
     assert "Øv i videorommet" in page  # the client's language
     assert 'data-testid="practice-notice"' not in page
+    assert 'data-testid="session-line"' not in page  # a rehearsal is not a session
     practice = await (await client.get(f"/i/{pair.invite}/room?practice=1")).text()
     assert "Coachen din må også være her" in practice
     assert f'href="/i/{pair.invite}/rehearsal"' in practice

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import socketio
 
 from rooms.clock import Clock
+from rooms.errors import Throttled
 from rooms.models import Role
+from rooms.ratelimit import TokenBucket
 from rooms.room_service import Notify, Presence, RoomService
 from rooms.seats import SeatHolder, SeatState
 from rooms.session_service import Sessions
@@ -31,6 +33,7 @@ from signaling.schemas import (
     CallReading,
     Description,
     JoinRequest,
+    LeaveRequest,
     MediaState,
     parse_signal,
 )
@@ -39,12 +42,15 @@ logger = logging.getLogger(__name__)
 
 # 50 messages per second sustained; a burst of trickled candidates after an offer.
 RATE = Rate(50.0, 200.0, "Too many messages; slow down.")
+# A join is a store write and a presence event to the peer: 5 in a row, then 1 a second.
+JOIN_RATE = Rate(1.0, 5.0, "Too many messages; slow down.")
 
 
 @dataclass
 class Member(Peer):
     session: str = ""
     leaving: bool = False
+    joins: TokenBucket | None = None
 
 
 class RoomNamespace(Namespace[Member]):
@@ -68,8 +74,13 @@ class RoomNamespace(Namespace[Member]):
         self._on_call_set_up = on_call_set_up
         self._ice = ice
 
+    async def connected(self, member: Member) -> None:
+        member.joins = TokenBucket(JOIN_RATE.per_second, JOIN_RATE.burst, self._clock)
+
     async def on_join(self, member: Member, payload: object) -> Ack:
         request = JoinRequest.parse(payload)
+        if member.joins is not None and not member.joins.allow():
+            raise Throttled(JOIN_RATE.message, retry_after=1.0)
         sid, identity = member.sid, member.identity
         holder = SeatHolder(
             sid, request.device, SeatState.HERE, self._clock(), request.session, request.practice
@@ -135,6 +146,7 @@ class RoomNamespace(Namespace[Member]):
         return ok()
 
     async def on_leave(self, member: Member, payload: object) -> Ack:
+        LeaveRequest.parse(payload)  # a malformed leave is refused and keeps the seat
         member.leaving = True
         if member.joined:
             await self._vacate(member)

@@ -31,6 +31,18 @@ def _flag(data: dict[str, Any], key: str) -> bool:
     return value
 
 
+class LeaveRequest:
+    """`leave` takes `{}` (or nothing): anything else is refused, so a garbled packet
+    never gives up the seat."""
+
+    @staticmethod
+    def parse(payload: object) -> None:
+        if payload is None:
+            return
+        if _mapping(payload):
+            raise InvalidInput("Too many fields.")
+
+
 @dataclass(frozen=True, slots=True)
 class JoinRequest:
     device: str

@@ -87,8 +87,8 @@ class SocketServer(ObservedServer):
         id: int | None,
     ) -> None:
         name = data[0] if data else None
-        if isinstance(name, str) and name in RESERVED_EVENTS:
-            self.quiet.note(eio_sid, "reserved event name refused")
+        if not isinstance(name, str) or name in RESERVED_EVENTS:
+            self.quiet.note(eio_sid, "reserved or non-string event name refused")
             if id is not None:
                 ack = self.packet_class(
                     packet.ACK, namespace=namespace, id=id, data=[unknown_event()]

@@ -72,6 +72,7 @@ async def recorders() -> AsyncIterator[list[Recorder]]:
 
 pytest_plugins = [
     "tests.loopback",
+    "tests.logcapture",
     "tests.browser",
     "tests.redis_server",
     "tests.firefox",

@@ -5,9 +5,7 @@ rate-limited so a flood of joins reaches the peer as a handful of presence event
 
 from __future__ import annotations
 
-import logging
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -21,6 +19,7 @@ from signaling.protocol import (
     TIMER_NAMESPACE,
 )
 from tests.helpers import FakeClock, make_pair
+from tests.logcapture import Captured
 from tests.rawsocket import RawSocket
 from tests.sockets import Recorder
 
@@ -32,33 +31,6 @@ UNREADABLE = {
     "message": "This message could not be read.",
     "field": "payload",
 }
-
-
-class Captured(logging.Handler):
-    """Every log line the server writes, formatted as the server's handler would."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.size = 0
-        self.tracebacks: list[str] = []
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        line = self.format(record)
-        self.size += len(line.encode()) + 1
-        if record.exc_info or "Traceback" in line:
-            self.tracebacks.append(line)
-
-
-@pytest.fixture
-def log() -> Iterator[Captured]:
-    root = logging.getLogger()
-    handler, level = Captured(), root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield handler
-    root.removeHandler(handler)
-    root.setLevel(level)
 
 
 async def raw(server: TestServer, namespace: str, invite: str) -> RawSocket:

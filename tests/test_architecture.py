@@ -94,3 +94,30 @@ def test_no_module_level_mutable_state_in_handlers() -> None:
 def _constant_name(node: ast.Assign | ast.AnnAssign) -> bool:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     return all(isinstance(t, ast.Name) and t.id.isupper() for t in targets)
+
+
+# Packages whose __init__ holds code of its own, and why: the store picks a backend by URL,
+# and each backend composes its area mixins into the one store class.
+INIT_WITH_CODE = {"rooms/store", "rooms/store/sqlite", "rooms/store/redis"}
+
+
+def test_package_inits_follow_one_convention() -> None:
+    """A package's __init__ opens with a docstring saying what the package holds; it
+    re-exports names (listed in a tuple `__all__`) or nothing, and defines nothing."""
+    offenders = []
+    for package in ("rooms", "signaling", "server", "web", "bench", "tests"):
+        for path in (ROOT / package).rglob("__init__.py"):
+            where = str(path.parent.relative_to(ROOT))
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            if ast.get_docstring(tree) is None:
+                offenders.append(f"{where}: no docstring")
+            for node in tree.body:
+                exported = isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+                )
+                if exported and not isinstance(node.value, ast.Tuple):  # type: ignore[union-attr]
+                    offenders.append(f"{where}: __all__ is not a tuple")
+                defines = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                if defines and where not in INIT_WITH_CODE:
+                    offenders.append(f"{where}: defines {node.name}")  # type: ignore[union-attr]
+    assert offenders == []

@@ -19,7 +19,7 @@ from rooms.sessions.records import (
 )
 from rooms.sessions.rules import Counts, HeldPolicy
 
-__all__ = [
+__all__ = (
     "CallReport",
     "Counts",
     "HeldPolicy",
@@ -28,4 +28,4 @@ __all__ = [
     "SessionKind",
     "SessionRecord",
     "SessionStatus",
-]
+)

@@ -20,7 +20,7 @@ from rooms.store.protocol import (
 if TYPE_CHECKING:  # the redis package is imported only when Redis is used
     from rooms.store.redis.connect import RedisTarget
 
-__all__ = [
+__all__ = (
     "AccountStore",
     "BoardStore",
     "EngagementStore",
@@ -31,7 +31,7 @@ __all__ = [
     "TimerStore",
     "open_store",
     "store_url",
-]
+)
 
 
 def store_url(redis_url: str | None, data_dir: Path) -> str:

@@ -49,7 +49,7 @@ from rooms.timer.state import (
 )
 from rooms.timer.wire import from_record, to_record, to_wire
 
-__all__ = [
+__all__ = (
     "DEFAULT_AGENDA",
     "Action",
     "Agenda",
@@ -81,4 +81,4 @@ __all__ = [
     "summary",
     "to_record",
     "to_wire",
-]
+)

@@ -294,12 +294,13 @@ async def test_a_room_page_resumes_on_the_restarted_process_without_a_reload(
         page = await context.new_page()
         await page.goto(f"/i/{pair.invite}/room")
         await page.get_by_test_id("join").click()
-        await page.wait_for_function(f"() => {DOT} === 'connected'", timeout=20_000)
+        # Seated and alone: the page says it is waiting for the coach (issue 16).
+        await page.wait_for_function(f"() => {DOT} === 'waiting'", timeout=20_000)
         await page.evaluate("() => { window.sameLoad = true; }")
         node.stop(signal.SIGTERM)
         await page.wait_for_function(f"() => {DOT} === 'reconnecting'", timeout=20_000)
         restarted.start()
-        await page.wait_for_function(f"() => {DOT} === 'connected'", timeout=30_000)
+        await page.wait_for_function(f"() => {DOT} === 'waiting'", timeout=30_000)
         assert await page.evaluate("() => window.sameLoad === true"), "the page was reloaded"
         await eventually(lambda: _seats_held(restarted, 1))  # it rejoined its seat
     finally:

@@ -23,6 +23,7 @@ import secrets
 import time
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -89,6 +90,7 @@ def check(ack: Any, what: object) -> None:
         assert isinstance(ack["message"], str) and ack["message"], (what, ack)
 
 
+@pytest.mark.timeout(SECONDS + 120)  # the suite's per-test limit would cut a long run
 async def test_fuzzed_events_get_documented_answers_and_hurt_nobody(
     server: TestServer, clock: FakeClock, log: Captured, recorders: list[Recorder]
 ) -> None:

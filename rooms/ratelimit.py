@@ -25,3 +25,7 @@ class TokenBucket:
             self.tokens -= cost
             return True
         return False
+
+    def refund(self, cost: float = 1.0) -> None:
+        """Gives back what `allow` took, for an attempt that turned out to cost nothing."""
+        self.tokens = min(self.burst, self.tokens + cost)

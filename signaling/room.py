@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import socketio
 
 from rooms.clock import Clock
-from rooms.errors import Throttled
+from rooms.errors import TandemError, Throttled
 from rooms.models import Role
 from rooms.ratelimit import TokenBucket
 from rooms.room_service import Notify, Presence, RoomService
@@ -85,9 +85,16 @@ class RoomNamespace(Namespace[Member]):
         holder = SeatHolder(
             sid, request.device, SeatState.HERE, self._clock(), request.session, request.practice
         )
-        joined = await self._rooms.join(
-            identity.engagement, identity.role, holder, takeover=request.takeover
-        )
+        try:
+            joined = await self._rooms.join(
+                identity.engagement, identity.role, holder, takeover=request.takeover
+            )
+        except TandemError:
+            # Refused (room full, store away): nothing was written and the peer heard
+            # nothing, so only the socket's own budget pays for it (docs/protocol.md).
+            if member.joins is not None:
+                member.joins.refund()
+            raise
         member.joined, member.session = True, request.session
         await self.enter_room(sid, identity.room)
         if joined.displaced is not None:

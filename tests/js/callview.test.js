@@ -30,6 +30,14 @@ test("a new call starts a new watch: counters of a closed call do not count", ()
   assert.equal(new MediaWatch(1000).stalled(5000), false);
 });
 
+test("media that flowed for less than one sample and stopped is still noticed", () => {
+  const watch = new MediaWatch(1000);
+  assert.equal(watch.sample(0, 4000), false, "the first reading already holds bytes");
+  assert.equal(watch.flowed, true);
+  assert.equal(watch.sample(400, 4000), false);
+  assert.equal(watch.sample(1200, 4000), true);
+});
+
 test("in a call with media flowing: no overlay, connected, quality in words", () => {
   assert.deepEqual(callView(inCall), { overlay: null, status: "connected", quality: "good" });
   assert.equal(callView({ ...inCall, level: "fair" }).quality, "weak");

@@ -20,7 +20,9 @@ export class MediaWatch {
 
   sample(now, bytes) {
     if (this.#bytes === null || bytes !== this.#bytes) {
-      if (this.#bytes !== null && bytes > this.#bytes) this.#flowed = true;
+      // The first reading can already hold every byte there will be (media that flowed
+      // for less than one sample and stopped): any byte at all means media reached us.
+      if (bytes > (this.#bytes ?? 0)) this.#flowed = true;
       this.#bytes = bytes;
       this.#changedAt = now;
     }

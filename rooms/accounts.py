@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rooms import passwords, validation
 from rooms.clock import Clock
 from rooms.errors import Forbidden, InvalidInput, NotFound
-from rooms.models import Coach, LoginSession, SetupLink
+from rooms.models import Coach, LinkPurpose, LoginSession, SetupLink
 from rooms.revocation import (
     Revoke,
     RevokeReason,
@@ -24,7 +24,13 @@ from rooms.revocation import (
     revoke_nothing,
 )
 from rooms.store import Store
-from rooms.throttle import LOGIN_PER_ACCOUNT_AND_ADDRESS, LOGIN_PER_ADDRESS, FailureThrottle
+from rooms.throttle import (
+    LOGIN_PER_ACCOUNT_AND_ADDRESS,
+    LOGIN_PER_ADDRESS,
+    RESET_PER_ACCOUNT,
+    RESET_PER_ADDRESS,
+    FailureThrottle,
+)
 from rooms.tokens import digest, new_token
 
 MAX_DISPLAY_NAME = 120
@@ -36,6 +42,10 @@ SESSION_COOKIE = "tandem_session"
 class AccountPolicy:
     session_seconds: float = 12 * 3600
     setup_link_seconds: float = 7 * 24 * 3600
+    reset_link_seconds: float = 30 * 60
+
+
+SPENT_RESET_LINK = "This link has expired or was already used. Ask for a new one."
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +80,8 @@ class Accounts:
         self._policy = policy
         self._per_pair = FailureThrottle(store, clock, LOGIN_PER_ACCOUNT_AND_ADDRESS)
         self._per_address = FailureThrottle(store, clock, LOGIN_PER_ADDRESS)
+        self._resets_per_account = FailureThrottle(store, clock, RESET_PER_ACCOUNT)
+        self._resets_per_address = FailureThrottle(store, clock, RESET_PER_ADDRESS)
 
     async def register(self, account: NewAccount) -> Coach:
         return await self._store.create_coach(
@@ -85,8 +97,51 @@ class Accounts:
         if coach is None:
             raise NotFound("No coach with the e-mail address %(email)s.", params={"email": email})
         passwords.check_strength(password)
+        await self._set_password(coach, password)
+        return coach
+
+    async def _set_password(self, coach: Coach, password: str) -> None:
+        """The store ends every login session; the revocation cuts their open sockets."""
         await self._store.set_password_hash(coach.id, passwords.hash_password(password))
         await self._revoke(coach_credential(coach.id), RevokeReason.PASSWORD_CHANGED)
+
+    async def request_reset(self, raw_email: object, address: str) -> tuple[Coach, str] | None:
+        """A reset link for the coach with this address, or None when there is none. Each
+        request counts against the e-mail address and the asker's network address whether
+        or not the account exists, so neither the answer nor a refusal (Throttled) tells
+        whether it does."""
+        email = validation.email(raw_email)
+        await self._resets_per_address.refused(f"reset-address:{address}")
+        await self._resets_per_account.refused(f"reset:{email}")
+        coach = await self._store.coach_by_email(email)
+        if coach is None:
+            return None
+        token = new_token()
+        expires = self._clock() + self._policy.reset_link_seconds
+        link = SetupLink(coach.email, expires, LinkPurpose.RESET)
+        await self._store.create_setup_link(digest(token), link)
+        return coach, token
+
+    @property
+    def reset_link_seconds(self) -> float:
+        return self._policy.reset_link_seconds
+
+    async def reset_link(self, token: str) -> SetupLink | None:
+        return await self._store.peek_setup_link(digest(token), self._clock(), LinkPurpose.RESET)
+
+    async def complete_reset(self, token: str, password: object) -> Coach:
+        """Checks the new password first, then consumes the link, so a weak password does
+        not burn it; a used or expired link is Forbidden."""
+        if await self.reset_link(token) is None:
+            raise Forbidden(SPENT_RESET_LINK)
+        if not isinstance(password, str) or not password:
+            raise InvalidInput("This field is required.", field="password")
+        passwords.check_strength(password)
+        link = await self._store.consume_setup_link(digest(token), self._clock(), LinkPurpose.RESET)
+        coach = await self._store.coach_by_email(link.email) if link and link.email else None
+        if coach is None:
+            raise Forbidden(SPENT_RESET_LINK)
+        await self._set_password(coach, password)
         return coach
 
     async def issue_setup_link(self, email: str | None = None) -> str:

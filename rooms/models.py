@@ -77,9 +77,17 @@ class LoginSession:
     expires_at: float
 
 
+class LinkPurpose(StrEnum):
+    """What a one-time link lets its holder do; a link of one purpose never does the other."""
+
+    SETUP = "setup"  # create a coach account
+    RESET = "reset"  # set a new password for the coach with `email`
+
+
 @dataclass(frozen=True, slots=True)
 class SetupLink:
-    """A one-time link that lets its holder create a coach account."""
+    """A one-time link that lets its holder create a coach account or reset a password."""
 
     email: str | None
     expires_at: float
+    purpose: LinkPurpose = LinkPurpose.SETUP

@@ -31,6 +31,10 @@ class Step:
 LOGIN_PER_ACCOUNT_AND_ADDRESS = (Step(5, 60.0), Step(10, 15 * 60.0), Step(20, 3600.0))
 # Per address over every account: slows one address spraying one password over many coaches.
 LOGIN_PER_ADDRESS = (Step(20, 15 * 60.0), Step(60, 3600.0))
+# Password-reset requests, counted whether or not the account exists (so a refusal tells
+# nothing about it): per e-mail address, so nobody floods a coach's inbox, and per address.
+RESET_PER_ACCOUNT = (Step(3, 3600.0),)
+RESET_PER_ADDRESS = (Step(10, 3600.0),)
 # Per address, refused Socket.IO connections (unknown or revoked invites, foreign engagements).
 CONNECT_PER_ADDRESS = (Step(30, 600.0), Step(100, 3600.0))
 

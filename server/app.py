@@ -46,10 +46,12 @@ from server.keys import (
     JINJA,
     LIFECYCLE,
     MAIL_ENABLED,
+    MAILER,
     MESSAGES,
     METRICS,
     NOTICE_SENDER,
     NOTICES,
+    OUTBOX,
     PROGRAM,
     PUBSUB_READY,
     REVOCATIONS,
@@ -62,7 +64,7 @@ from server.keys import (
     WEB_SETTINGS,
 )
 from server.logs import request_ids
-from server.mail import Mailer, parse_smtp_url
+from server.mail import Mailer, MailOutbox, parse_smtp_url
 from server.measured_store import MeasuredStore
 from server.metrics import EchoCollector, Metrics, room_probe
 from server.metrics_http import metrics_view
@@ -113,8 +115,11 @@ def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Applicat
     app.cleanup_ctx.append(_services_context)
     app.cleanup_ctx.append(_signaling_context)
     app.cleanup_ctx.append(_retention_context)
+    app.cleanup_ctx.append(_outbox_context)
     app.cleanup_ctx.append(_notices_context)
     app[MAIL_ENABLED] = bool(settings.smtp_url)
+    smtp = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
+    app[MAILER] = Mailer(smtp, settings.mail_from) if smtp else None
     app.on_shutdown.append(_close_sockets)
     add_routes(app, VENDOR_DIR)
     app.router.add_get("/metrics", metrics_view)
@@ -265,17 +270,25 @@ async def _retention_context(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def _outbox_context(app: web.Application) -> AsyncIterator[None]:
+    """The pages' mail (a password reset link), sent in the background; what is still
+    being sent at shutdown is given its timeout, then dropped."""
+    mailer = app[MAILER]
+    outbox = MailOutbox(mailer) if mailer else None
+    app[OUTBOX] = outbox
+    yield
+    if outbox is not None:
+        await outbox.close()
+
+
 async def _notices_context(app: web.Application) -> AsyncIterator[None]:
     """One notice sender per process; the store's claim lets one of them send each
     notice (server/notices.py)."""
     settings = app[SETTINGS]
-    mailer = (
-        Mailer(parse_smtp_url(settings.smtp_url), settings.mail_from) if settings.smtp_url else None
-    )
     sender = NoticeSender(
         app[NOTICES],
         app[STORE],
-        mailer,
+        app[MAILER],
         catalogs=app[CATALOGS],
         base_url=settings.base_url,
         default_zone=settings.time_zone,

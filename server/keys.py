@@ -13,6 +13,7 @@ from aiohttp import web
 from rooms.call_log import CallLog
 from rooms.room_service import RoomService
 from server.config import Settings
+from server.mail import Mailer
 from server.metrics import Metrics
 from server.notices import NoticeSender
 from signaling.echo import EchoService
@@ -31,6 +32,7 @@ from web.keys import (
     MAIL_ENABLED,
     MESSAGES,
     NOTICES,
+    OUTBOX,
     PROGRAM,
     PUBSUB_READY,
     SESSIONS,
@@ -52,11 +54,13 @@ __all__ = (
     "ENGAGEMENTS",
     "JINJA",
     "LIFECYCLE",
+    "MAILER",
     "MAIL_ENABLED",
     "MESSAGES",
     "METRICS",
     "NOTICES",
     "NOTICE_SENDER",
+    "OUTBOX",
     "PROGRAM",
     "PUBSUB_READY",
     "REVOCATIONS",
@@ -77,5 +81,6 @@ ROOMS = web.AppKey("rooms", RoomService)
 ECHO = web.AppKey("echo", EchoService)
 METRICS = web.AppKey("metrics", Metrics)
 NOTICE_SENDER = web.AppKey("notice_sender", NoticeSender)
+MAILER: web.AppKey[Mailer | None] = web.AppKey("mailer")  # None without TANDEM_SMTP_URL
 # The one Revoke (rooms/revocation.py): the domain services that end a credential call it.
 REVOCATIONS = web.AppKey("revocations", Revocations)

@@ -7,6 +7,8 @@ the clear (a relay on the same machine, or a test's aiosmtpd).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -14,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 TIMEOUT = 20.0
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +62,29 @@ class Mailer:
             start_tls=target.start_tls,
             timeout=TIMEOUT,
         )
+
+
+class MailOutbox:
+    """The pages' way to send (web/keys.py `Outbox`): each mail in its own task, kept
+    here until it is done, and waited for (briefly) when the app closes."""
+
+    def __init__(self, mailer: Mailer) -> None:
+        self._mailer = mailer
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def post(self, message: EmailMessage) -> None:
+        task = asyncio.create_task(self._send(message), name="outbox")
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _send(self, message: EmailMessage) -> None:
+        try:
+            await self._mailer.send(message)
+        except (aiosmtplib.SMTPException, OSError) as error:
+            logger.warning("mail not sent: %s", type(error).__name__)
+
+    async def close(self) -> None:
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=TIMEOUT)
+        for task in set(self._pending):
+            task.cancel()

@@ -19,7 +19,16 @@ from rooms.calls import CallKind
 from rooms.errors import Conflict, NotFound, RoomFull
 from rooms.lifecycle import ErasureReason, ErasureRecord
 from rooms.messages import ThreadState
-from rooms.models import Cadence, Engagement, InviteState, Language, LoginSession, Role, SetupLink
+from rooms.models import (
+    Cadence,
+    Engagement,
+    InviteState,
+    Language,
+    LinkPurpose,
+    LoginSession,
+    Role,
+    SetupLink,
+)
 from rooms.notices import Contact, LogEntry, Notice, NoticeKind, Outcome
 from rooms.rehearsal import REHEARSALS_KEPT, RehearsalReport, RehearsalStep
 from rooms.seats import SeatHolder, SeatState
@@ -101,6 +110,25 @@ async def test_setup_links_expire(store: Store) -> None:
     await store.create_setup_link("d2", SetupLink("x@example.org", expires_at=100.0))
     assert await store.peek_setup_link("d2", now=99.0) is not None
     assert await store.consume_setup_link("d2", now=100.0) is None
+
+
+async def test_a_reset_link_is_not_a_setup_link_and_is_consumed_once(store: Store) -> None:
+    reset = SetupLink("x@example.org", expires_at=100.0, purpose=LinkPurpose.RESET)
+    await store.create_setup_link("r1", reset)
+    assert await store.peek_setup_link("r1", now=1.0) is None  # not as a setup link
+    assert await store.consume_setup_link("r1", now=1.0) is None
+    assert await store.peek_setup_link("r1", now=1.0, purpose=LinkPurpose.RESET) == reset
+    results = await asyncio.gather(
+        *(store.consume_setup_link("r1", now=1.0, purpose=LinkPurpose.RESET) for _ in range(10))
+    )
+    assert [r for r in results if r is not None] == [reset]
+    assert await store.peek_setup_link("r1", now=1.0, purpose=LinkPurpose.RESET) is None
+    await store.create_setup_link("r2", reset)
+    assert await store.consume_setup_link("r2", now=100.0, purpose=LinkPurpose.RESET) is None
+    setup = SetupLink(None, expires_at=100.0)
+    await store.create_setup_link("s1", setup)
+    assert await store.consume_setup_link("s1", now=1.0, purpose=LinkPurpose.RESET) is None
+    assert await store.peek_setup_link("s1", now=1.0) == setup
 
 
 async def test_login_sessions_expire_and_delete(store: Store) -> None:

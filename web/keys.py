@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from email.message import EmailMessage
 from typing import Protocol
 
 import jinja2
@@ -56,6 +57,15 @@ class WebSettings(Protocol):
     def time_zone(self) -> str: ...
 
 
+class Outbox(Protocol):
+    """Sends e-mail from a page; server/mail.py provides it when SMTP is configured."""
+
+    def post(self, message: EmailMessage) -> None:
+        """Sends in the background, a failure logged: the page answers just as fast
+        whether or not a mail goes, so its timing tells nothing (password reset)."""
+        ...
+
+
 WEB_SETTINGS: web.AppKey[WebSettings] = web.AppKey("web_settings")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 STORE = web.AppKey("store", Store)
@@ -71,6 +81,7 @@ MESSAGES = web.AppKey("messages", Messages)
 NOTICES = web.AppKey("notices", Notices)
 # Whether an SMTP server is configured (TANDEM_SMTP_URL): without it no notice is sent.
 MAIL_ENABLED = web.AppKey("mail_enabled", bool)
+OUTBOX: web.AppKey[Outbox | None] = web.AppKey("outbox")  # None without SMTP
 CATALOGS = web.AppKey("catalogs", Catalogs)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 # Whether this process hears the others (Redis pub/sub); always true on one process.

@@ -16,7 +16,15 @@ from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, Private
 from rooms.calls import CallKind, CallRecord
 from rooms.lifecycle import ErasureRecord
 from rooms.messages import Message, ThreadState
-from rooms.models import Coach, Engagement, InviteState, LoginSession, Role, SetupLink
+from rooms.models import (
+    Coach,
+    Engagement,
+    InviteState,
+    LinkPurpose,
+    LoginSession,
+    Role,
+    SetupLink,
+)
 from rooms.notices import Contact, LogEntry, Notice
 from rooms.rehearsal import Rehearsal, RehearsalReport
 from rooms.seats import SeatHolder, SeatState
@@ -44,10 +52,17 @@ class AccountStore(Protocol):
 
     async def create_setup_link(self, token_digest: str, link: SetupLink) -> None: ...
 
-    async def peek_setup_link(self, token_digest: str, now: float) -> SetupLink | None: ...
+    async def peek_setup_link(
+        self, token_digest: str, now: float, purpose: LinkPurpose = LinkPurpose.SETUP
+    ) -> SetupLink | None:
+        """The link while it has not expired and has this purpose."""
+        ...
 
-    async def consume_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
-        """Returns the link once; every later or concurrent call gets None."""
+    async def consume_setup_link(
+        self, token_digest: str, now: float, purpose: LinkPurpose = LinkPurpose.SETUP
+    ) -> SetupLink | None:
+        """Returns the link once; every later or concurrent call gets None, and so does a
+        call naming another purpose (which leaves the link as it was)."""
         ...
 
     async def create_login_session(self, token_digest: str, session: LoginSession) -> None: ...

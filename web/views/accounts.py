@@ -25,7 +25,13 @@ async def login_form(request: web.Request) -> web.Response:
     if current_coach(request):
         raise web.HTTPSeeOther(location="/dashboard")
     next_path = local_path(request.query.get("next"), "/dashboard")
-    return await render(request, "login.html", {"error": None, "email": "", "next": next_path})
+    context = {
+        "error": None,
+        "email": "",
+        "next": next_path,
+        "reset_done": request.query.get("reset") == "done",
+    }
+    return await render(request, "login.html", context)
 
 
 async def login(request: web.Request) -> web.StreamResponse:

@@ -10,7 +10,7 @@ import math
 import secrets
 
 from rooms.errors import Conflict
-from rooms.models import Coach, LoginSession, SetupLink
+from rooms.models import Coach, LinkPurpose, LoginSession, SetupLink
 from rooms.store.redis.base import RedisBase, guarded, keyname, text, texts
 from rooms.tokens import new_id
 
@@ -22,12 +22,14 @@ redis.call('SADD', KEYS[3], ARGV[1])
 return 1
 """
 
-# Deletes the link and returns it, only while it has not expired.
+# Deletes the link and returns it, only while it has not expired and has the purpose
+# asked for (a link stored before purposes existed is a setup link).
 CONSUME_SETUP = """
-local found = redis.call('HMGET', KEYS[1], 'email', 'has_email', 'expires_at')
+local found = redis.call('HMGET', KEYS[1], 'email', 'has_email', 'expires_at', 'purpose')
 if not found[3] or tonumber(found[3]) <= tonumber(ARGV[1]) then return false end
+if (found[4] or 'setup') ~= ARGV[2] then return false end
 redis.call('DEL', KEYS[1])
-return found
+return {found[1], found[2], found[3]}
 """
 
 SET_FIELD = """
@@ -56,8 +58,10 @@ def _coach(fields: dict[str, str]) -> Coach | None:
     )
 
 
-def _link(email: str | None, has_email: str | None, expires_at: str) -> SetupLink:
-    return SetupLink(email if has_email == "1" else None, float(expires_at))
+def _link(
+    email: str | None, has_email: str | None, expires_at: str, purpose: LinkPurpose
+) -> SetupLink:
+    return SetupLink(email if has_email == "1" else None, float(expires_at), purpose)
 
 
 class AccountsMixin(RedisBase):
@@ -101,22 +105,35 @@ class AccountsMixin(RedisBase):
                 "email": link.email or "",
                 "has_email": "1" if link.email is not None else "0",
                 "expires_at": repr(link.expires_at),
+                "purpose": link.purpose.value,
             },
         )
 
     @guarded
-    async def peek_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
-        email, has_email, expires_at = await self._redis.hmget(
-            keyname("setup", token_digest), ["email", "has_email", "expires_at"]
+    async def peek_setup_link(
+        self, token_digest: str, now: float, purpose: LinkPurpose = LinkPurpose.SETUP
+    ) -> SetupLink | None:
+        email, has_email, expires_at, stored = await self._redis.hmget(
+            keyname("setup", token_digest), ["email", "has_email", "expires_at", "purpose"]
         )
         if expires_at is None or float(expires_at) <= now:
             return None
-        return _link(None if email is None else text(email), text(has_email), text(expires_at))
+        if (text(stored) if stored is not None else LinkPurpose.SETUP.value) != purpose.value:
+            return None
+        email_text = None if email is None else text(email)
+        return _link(email_text, text(has_email), text(expires_at), purpose)
 
     @guarded
-    async def consume_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
-        found = await self._script(CONSUME_SETUP, [keyname("setup", token_digest)], [repr(now)])
-        return _link(*found) if found else None
+    async def consume_setup_link(
+        self, token_digest: str, now: float, purpose: LinkPurpose = LinkPurpose.SETUP
+    ) -> SetupLink | None:
+        found = await self._script(
+            CONSUME_SETUP, [keyname("setup", token_digest)], [repr(now), purpose.value]
+        )
+        if not found:
+            return None
+        email, has_email, expires_at = (text(part) for part in found)
+        return _link(email, has_email, expires_at, purpose)
 
     @guarded
     async def create_login_session(self, token_digest: str, session: LoginSession) -> None:

@@ -7,7 +7,7 @@ import sqlite3
 import aiosqlite
 
 from rooms.errors import Conflict
-from rooms.models import Coach, LoginSession, SetupLink
+from rooms.models import Coach, LinkPurpose, LoginSession, SetupLink
 from rooms.store.sqlite.base import SqliteBase
 from rooms.tokens import new_id
 
@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS coaches (
 CREATE TABLE IF NOT EXISTS setup_links (
     token_digest TEXT PRIMARY KEY,
     email TEXT,
-    expires_at REAL NOT NULL
+    expires_at REAL NOT NULL,
+    purpose TEXT NOT NULL DEFAULT 'setup'
 );
 CREATE TABLE IF NOT EXISTS login_sessions (
     token_digest TEXT PRIMARY KEY,
@@ -87,27 +88,33 @@ class AccountsMixin(SqliteBase):
     async def create_setup_link(self, token_digest: str, link: SetupLink) -> None:
         async with self._tx() as db:
             await db.execute(
-                "INSERT INTO setup_links VALUES (?, ?, ?)",
-                (token_digest, link.email, link.expires_at),
+                "INSERT INTO setup_links (token_digest, email, expires_at, purpose)"
+                " VALUES (?, ?, ?, ?)",
+                (token_digest, link.email, link.expires_at, link.purpose.value),
             )
 
-    async def peek_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
+    async def peek_setup_link(
+        self, token_digest: str, now: float, purpose: LinkPurpose = LinkPurpose.SETUP
+    ) -> SetupLink | None:
         row = await self._one(
-            "SELECT email, expires_at FROM setup_links WHERE token_digest = ? AND expires_at > ?",
-            (token_digest, now),
+            "SELECT email, expires_at FROM setup_links"
+            " WHERE token_digest = ? AND expires_at > ? AND purpose = ?",
+            (token_digest, now, purpose.value),
         )
-        return SetupLink(row["email"], row["expires_at"]) if row else None
+        return SetupLink(row["email"], row["expires_at"], purpose) if row else None
 
-    async def consume_setup_link(self, token_digest: str, now: float) -> SetupLink | None:
+    async def consume_setup_link(
+        self, token_digest: str, now: float, purpose: LinkPurpose = LinkPurpose.SETUP
+    ) -> SetupLink | None:
         async with self._tx() as db:
             cursor = await db.execute(
                 "DELETE FROM setup_links WHERE token_digest = ? AND expires_at > ?"
-                " RETURNING email, expires_at",
-                (token_digest, now),
+                " AND purpose = ? RETURNING email, expires_at",
+                (token_digest, now, purpose.value),
             )
             row = await cursor.fetchone()
             await cursor.close()
-        return SetupLink(row["email"], row["expires_at"]) if row else None
+        return SetupLink(row["email"], row["expires_at"], purpose) if row else None
 
     async def create_login_session(self, token_digest: str, session: LoginSession) -> None:
         async with self._tx() as db:
@@ -179,8 +186,13 @@ class AccountsMixin(SqliteBase):
 
 
 async def migrate(db: aiosqlite.Connection) -> None:
-    """Databases made before coaches had a time zone get the column (empty: the default)."""
+    """Databases made before coaches had a time zone get the column (empty: the default);
+    before password resets, setup links get a purpose (all of them were for setup)."""
     async with db.execute("PRAGMA table_info(coaches)") as cursor:
         columns = {row[1] for row in await cursor.fetchall()}
     if "time_zone" not in columns:
         await db.execute("ALTER TABLE coaches ADD COLUMN time_zone TEXT NOT NULL DEFAULT ''")
+    async with db.execute("PRAGMA table_info(setup_links)") as cursor:
+        columns = {row[1] for row in await cursor.fetchall()}
+    if "purpose" not in columns:
+        await db.execute("ALTER TABLE setup_links ADD COLUMN purpose TEXT NOT NULL DEFAULT 'setup'")

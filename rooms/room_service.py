@@ -28,7 +28,7 @@ from rooms.calls import CallKind
 from rooms.errors import TandemError
 from rooms.models import Engagement, Role
 from rooms.negotiation import Negotiation
-from rooms.seats import SeatHolder, SeatState
+from rooms.seats import SeatHolder, SeatState, claim
 from rooms.store.protocol import SeatStore
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,15 @@ class RoomService:
         await self._maybe_open_call(engagement_id)
         displaced = previous if previous is not None and previous.sid != holder.sid else None
         return Joined(await self.presence(engagement_id), displaced)
+
+    async def check_claim(
+        self, engagement: Engagement, role: Role, holder: SeatHolder, *, takeover: bool
+    ) -> None:
+        """Raises what `join` would raise for a seat held by another device (RoomFull),
+        writing nothing: a join over its seat-taking budget is told the room is full, as
+        any other join would be, and is throttled only when it would take the seat."""
+        seats = await self._seats.seats(engagement.id)
+        claim(seats.get(role), holder, takeover=takeover)
 
     async def leave(self, engagement: Engagement, role: Role, sid: str) -> Presence | None:
         """The new presence, or None when `sid` no longer held the seat (nothing changed)."""

@@ -79,12 +79,17 @@ class RoomNamespace(Namespace[Member]):
 
     async def on_join(self, member: Member, payload: object) -> Ack:
         request = JoinRequest.parse(payload)
-        if member.joins is not None and not member.joins.allow():
-            raise Throttled(JOIN_RATE.message, retry_after=1.0)
         sid, identity = member.sid, member.identity
         holder = SeatHolder(
             sid, request.device, SeatState.HERE, self._clock(), request.session, request.practice
         )
+        if member.joins is not None and not member.joins.allow():
+            # The budget is for taking the seat: a page that lost a race for a full room
+            # hears room-full whatever its budget, and throttled only if it would win.
+            await self._rooms.check_claim(
+                identity.engagement, identity.role, holder, takeover=request.takeover
+            )
+            raise Throttled(JOIN_RATE.message, retry_after=1.0)
         try:
             joined = await self._rooms.join(
                 identity.engagement, identity.role, holder, takeover=request.takeover

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 
 from rooms.models import Role
 from server.keys import STORE
-from signaling.room import RATE
+from signaling.room import JOIN_RATE, RATE
 from tests.helpers import FakeClock, make_pair
 from tests.sockets import Recorder, client, coach
 
@@ -112,6 +112,27 @@ async def test_fifty_concurrent_joins_yield_exactly_two_seats(
     assert sum(ack["ok"] for ack in acks) == 2
     assert {ack["error"] for ack in acks if not ack["ok"]} == {"room-full"}
     assert len(await server.app[STORE].seats(pair.engagement_id)) == 2
+
+
+async def test_a_page_over_its_join_budget_still_hears_room_full_when_the_room_is_full(
+    server: TestServer, recorders: list[Recorder], clock: FakeClock
+) -> None:
+    """docs/protocol.md, join: the seat-taking budget (5, then 1 a second) throttles only a
+    join that would take the seat; one that loses to another device is told room-full."""
+    pair = await make_pair(server.app)
+    page, other = await client(url(server), pair), await client(url(server), pair)
+    recorders += [page, other]
+    for _ in range(int(JOIN_RATE.burst)):  # the clock stands still: the budget is spent
+        await joined(page)
+        assert (await page.call("leave", {}))["ok"] is True
+    await joined(other)
+    for _ in range(3):
+        refused = await page.call("join", {"device": page.device})
+        assert refused["error"] == "room-full", refused
+    assert (await other.call("leave", {}))["ok"] is True
+    assert (await page.call("join", {"device": page.device}))["error"] == "throttled"
+    clock.advance(1 / JOIN_RATE.per_second)
+    await joined(page)
 
 
 async def test_same_browser_takes_over_its_seat_and_the_old_tab_is_told(

@@ -6,19 +6,25 @@ every process was down is still in the queue, or is planned when one comes back,
 out once. Reminders go 24 h and 1 h before each planned session. The nudge goes when the
 client has not been seen for two of their cadence's intervals (two weeks for weekly, four
 for every two weeks, two months for monthly); a visit afterwards plans the next one from
-the new last visit.
+the new last visit. Homework the client owns and has not ticked off gets one notice per
+due day, at 09:00 (the coach's zone) the day before; homework due "at the next session" is
+due on the day of the next planned session.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from rooms import validation
+from rooms.board.schema import NEXT_SESSION
 from rooms.clock import Clock
 from rooms.models import Cadence, Engagement, InviteState, Role
 from rooms.notices import Contact, LogEntry, Notice, NoticeKind, Outcome
 from rooms.sessions import SessionRecord, SessionStatus
+from rooms.sessions.schedule import zone
 from rooms.store.protocol import (
     AccountStore,
     BoardStore,
@@ -36,6 +42,7 @@ REMINDERS = ((NoticeKind.REMINDER_24H, 86400.0), (NoticeKind.REMINDER_1H, 3600.0
 QUIET_SECONDS = 900.0  # a new-message notice waits this long after the first unread one
 LEASE = 120.0  # a claimer that has not finished by then is taken to be gone
 BATCH = 50
+HOMEWORK_HOUR = 9  # the homework notice goes at this hour, the day before the due day
 
 
 class NoticeBacking(
@@ -59,6 +66,7 @@ class Occasion:
     engagement: Engagement
     contact: Contact | None
     session: SessionRecord | None
+    day: str = ""  # a homework notice's due day (YYYY-MM-DD)
 
 
 def nudge_due(engagement: Engagement, last_visit: float) -> float:
@@ -66,9 +74,10 @@ def nudge_due(engagement: Engagement, last_visit: float) -> float:
 
 
 class Notices:
-    def __init__(self, store: NoticeBacking, clock: Clock) -> None:
+    def __init__(self, store: NoticeBacking, clock: Clock, default_zone: str = "UTC") -> None:
         self._store = store
         self._clock = clock
+        self._default_zone = default_zone
 
     async def last_visit(self, engagement: Engagement) -> float:
         seen = (await self._store.board_activity(engagement.id)).get(Role.CLIENT)
@@ -90,6 +99,9 @@ class Notices:
                     Notice(engagement.id, key, kind, start - before, session.id)
                 )
         await self._plan_message(engagement)
+        for day, due in (await self._homework_days(engagement, now)).items():
+            notice = Notice(engagement.id, f"homework:{day}", NoticeKind.HOMEWORK, due)
+            await self._store.notice_plan(notice)
         last = await self.last_visit(engagement)
         due = nudge_due(engagement, last)
         await self._store.notice_plan(
@@ -107,6 +119,38 @@ class Notices:
                 due = message.sent_at + QUIET_SECONDS
                 await self._store.notice_plan(Notice(engagement.id, key, NoticeKind.MESSAGE, due))
                 return
+
+    async def zone_of(self, engagement: Engagement) -> zoneinfo.ZoneInfo:
+        """The coach's zone (times in e-mails and homework days are read in it)."""
+        coach = await self._store.coach_by_id(engagement.coach_id)
+        return zone(coach.time_zone if coach and coach.time_zone else self._default_zone)
+
+    async def _homework_days(self, engagement: Engagement, now: float) -> dict[str, float]:
+        """Each day (YYYY-MM-DD) the client's open homework is due on, still ahead, with
+        when its notice goes: HOMEWORK_HOUR the day before, in the coach's zone."""
+        snapshot = await self._store.board_snapshot(engagement.id)
+        items: list[dict[str, Any]] = snapshot.state["homework"] if snapshot else []
+        items = [h for h in items if not h["done"] and h["owner"] == Role.CLIENT.value]
+        if not items:
+            return {}
+        local = await self.zone_of(engagement)
+        starts = [
+            s.planned_start
+            for s in await self._store.sessions_of(engagement.id)
+            if s.status is SessionStatus.PLANNED and s.planned_start and s.planned_start > now
+        ]
+        next_day = (
+            dt.datetime.fromtimestamp(min(starts), local).date().isoformat() if starts else None
+        )
+        days = {next_day if h["due"] == NEXT_SESSION else h["due"] for h in items}
+        ahead: dict[str, float] = {}
+        for day in sorted(d for d in days if d):
+            date = dt.date.fromisoformat(day)
+            if dt.datetime.combine(date, dt.time(0), local).timestamp() <= now:
+                continue  # due today or past: too late for "tomorrow"
+            before = date - dt.timedelta(days=1)
+            ahead[day] = dt.datetime.combine(before, dt.time(HOMEWORK_HOUR), local).timestamp()
+        return ahead
 
     async def plan_all(self) -> None:
         for coach in await self._store.coaches():
@@ -133,6 +177,12 @@ class Notices:
             state = await self._store.message_state(engagement.id)
             if notice.key != f"message:{state.read_client}":
                 return None  # read meanwhile
+        elif notice.kind is NoticeKind.HOMEWORK:
+            day = notice.key.removeprefix("homework:")
+            if day not in await self._homework_days(engagement, now):
+                return None  # done, moved, removed, or the day has begun
+            contact = await self._store.notice_contact(engagement.id)
+            return Occasion(notice, engagement, contact, None, day)
         else:
             session = await self._store.session_get(engagement.id, notice.session_id)
             start = session.planned_start if session is not None else None

@@ -174,7 +174,7 @@ async def _services_context(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = Sessions(store, clock, held)
     app[PROGRAM] = Program(app[AGREEMENTS], app[SESSIONS], app[BOARDS], app[LIFECYCLE], clock)
     app[MESSAGES] = Messages(store, clock)
-    app[NOTICES] = Notices(store, clock)
+    app[NOTICES] = Notices(store, clock, settings.time_zone)
     app[TIMERS] = Timers(store, clock)
     app[CALLS] = CallLog(store, clock, app[SESSIONS])
     app[ROOMS] = RoomService(store, app[CALLS], settings.reconnect_grace_seconds)
@@ -291,7 +291,6 @@ async def _notices_context(app: web.Application) -> AsyncIterator[None]:
         app[MAILER],
         catalogs=app[CATALOGS],
         base_url=settings.base_url,
-        default_zone=settings.time_zone,
         clock=app[CLOCK],
     )
     app[NOTICE_SENDER] = sender

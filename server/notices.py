@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import zoneinfo
 
 import aiosmtplib
 
@@ -19,7 +18,6 @@ from rooms.clock import Clock
 from rooms.errors import TandemError
 from rooms.notice_service import Notices, Occasion
 from rooms.notices import Notice, Outcome
-from rooms.sessions.schedule import zone
 from rooms.store import Store
 from server.mail import Mailer
 from web.i18n import Catalogs
@@ -37,7 +35,6 @@ class NoticeSender:
         *,
         catalogs: Catalogs,
         base_url: str,
-        default_zone: str,
         clock: Clock,
     ) -> None:
         self._notices = notices
@@ -45,7 +42,6 @@ class NoticeSender:
         self._mailer = mailer
         self._catalogs = catalogs
         self._base_url = base_url
-        self._default_zone = default_zone
         self._clock = clock
 
     async def run(self, interval: float) -> None:
@@ -81,9 +77,8 @@ class NoticeSender:
             return Outcome.NO_ADDRESS
         if contact.opted_out:
             return Outcome.OPTED_OUT
-        context = MailContext(
-            self._base_url, self._catalogs, await self._zone(occasion), self._clock()
-        )
+        local = await self._notices.zone_of(occasion.engagement)
+        context = MailContext(self._base_url, self._catalogs, local, self._clock())
         try:
             await self._mailer.send(compose(occasion, context))
         except (aiosmtplib.SMTPException, OSError) as error:
@@ -95,7 +90,3 @@ class NoticeSender:
             return Outcome.FAILED
         logger.info("notice sent", extra={"room": occasion.engagement.id})
         return Outcome.SENT
-
-    async def _zone(self, occasion: Occasion) -> zoneinfo.ZoneInfo:
-        coach = await self._store.coach_by_id(occasion.engagement.coach_id)
-        return zone(coach.time_zone if coach and coach.time_zone else self._default_zone)

@@ -40,6 +40,12 @@ def compose(occasion: Occasion, context: MailContext) -> EmailMessage:
     if occasion.notice.kind is NoticeKind.MESSAGE:
         subject = _("You have a new message from your coach")
         lead = _("Your coach wrote to you in Tandem. Open your page to read it and reply.")
+    elif occasion.notice.kind is NoticeKind.HOMEWORK:
+        day = format_date(dt.date.fromisoformat(occasion.day), format="full", locale=language)
+        subject = _("Reminder: you have homework due tomorrow")
+        lead = _(
+            "You have homework from your coaching that is due on %(day)s. Open your page to see it."
+        ) % {"day": day}
     elif occasion.notice.kind is NoticeKind.NUDGE:
         subject = _("Your coach would like to hear from you")
         lead = _(

@@ -2,10 +2,10 @@
 that happened or is coming: a session reminder, a nudge after a quiet spell.
 
 Each notice has a `key` that names its occasion (`reminder-24h:<session>:<start>`,
-`nudge:<last visit>`), so planning it again changes nothing and moving a session plans a
-new one; the old one finds its occasion gone when it comes due and is dropped. The log
-keeps only the kind, the time and the outcome: never session content, notes, goals or
-message text, and not the address either.
+`nudge:<last visit>`, `homework:<due day>`), so planning it again changes nothing and
+moving a session plans a new one; the old one finds its occasion gone when it comes due
+and is dropped. The log keeps only the kind, the time and the outcome: never session
+content, notes, goals, homework or message text, and not the address either.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class NoticeKind(StrEnum):
     REMINDER_1H = "reminder-1h"
     NUDGE = "nudge"
     MESSAGE = "message"  # the coach wrote; batched after a quiet delay
+    HOMEWORK = "homework"  # the client's homework is due tomorrow (never its text)
 
 
 class Outcome(StrEnum):

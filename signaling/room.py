@@ -6,6 +6,11 @@ rooms/room_service.py's; this namespace parses, calls it, emits and acks.
 Routing uses one Socket.IO room per engagement holding only the seated sockets, so relays
 work unchanged when the Redis manager spreads sockets over processes. A message is only
 ever emitted to that room, skipping the sender: nobody else can receive it.
+
+When the other seat's socket is on this process too (the proxy routes both people of a
+room to one process, docs/deploy.md), nobody on another process is in the room, so a
+relay is delivered here and not published to Redis; only a room split over two processes
+(after a failover or a restart) pays for pub/sub.
 """
 
 from __future__ import annotations
@@ -109,7 +114,13 @@ class RoomNamespace(Namespace[Member]):
         )
         # Broadcast last: the peer answers it with an offer at once, and that offer must
         # not overtake this ack (the page learns the peer's session from the ack).
-        await self.emit(Event.PRESENCE, joined.presence, room=identity.room, skip_sid=sid)
+        await self.emit(
+            Event.PRESENCE,
+            joined.presence,
+            room=identity.room,
+            skip_sid=sid,
+            ignore_queue=self._peer_here(member),
+        )
         return ok(
             role=identity.role.value,
             polite=identity.role is Role.CLIENT,
@@ -121,7 +132,8 @@ class RoomNamespace(Namespace[Member]):
     async def on_signal(self, member: Member, payload: object) -> Ack:
         signal = parse_signal(payload)
         identity = member.identity
-        if isinstance(signal.message, Description) and self._peer_is_here(member):
+        here = self._peer_here(member)
+        if isinstance(signal.message, Description) and here:
             self._rooms.check_description(
                 identity.engagement.id, identity.role, signal.message.type
             )
@@ -130,6 +142,7 @@ class RoomNamespace(Namespace[Member]):
             {"from": identity.role.value, "session": member.session, **signal.to_wire()},
             room=identity.room,
             skip_sid=member.sid,
+            ignore_queue=here,
         )
         return ok()
 
@@ -140,6 +153,7 @@ class RoomNamespace(Namespace[Member]):
             {"role": member.identity.role.value, **state.to_wire()},
             room=member.identity.room,
             skip_sid=member.sid,
+            ignore_queue=self._peer_here(member),
         )
         return ok()
 
@@ -183,16 +197,25 @@ class RoomNamespace(Namespace[Member]):
             (m.identity.engagement.id, m.identity.role) for m in self.sockets.values() if m.joined
         ]
 
-    def _peer_is_here(self, member: Member) -> bool:
-        """Whether the other seat's socket is on this process. Description order is only
-        checked then: with Redis the other side's offers pass through another process,
-        which this one's negotiation never sees, and a correct answer must not be refused
-        for that. Out-of-order descriptions still fail in the browser, just less clearly."""
-        engagement_id, role = member.identity.engagement.id, member.identity.role
-        return any(
-            m.joined and m.identity.engagement.id == engagement_id and m.identity.role is not role
-            for m in self.sockets.values()
-        )
+    def _peer_here(self, member: Member) -> bool:
+        """Whether the other seat's socket is on this process: then it and the sender are
+        the whole room (it holds only seated sockets, one per seat), and a relay need not
+        leave the process. A takeover from another process does not fool it: that process
+        publishes the old socket's leave before the presence the peer answers.
+
+        Description order is also only checked then: with Redis the other side's offers
+        pass through another process, which this one's negotiation never sees, and a
+        correct answer must not be refused for that. Out-of-order descriptions still fail
+        in the browser, just less clearly."""
+        room = self.server.manager.rooms.get(self.namespace, {}).get(member.identity.room)
+        if not room or len(room) < 2:
+            return False
+        role = member.identity.role
+        for sid in room:
+            other = self.sockets.get(sid)
+            if other is not None and other.joined and other.identity.role is not role:
+                return True
+        return False
 
     async def _replace(self, old_sid: str, identity: Identity) -> None:
         old = self.sockets.get(old_sid)

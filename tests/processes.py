@@ -6,6 +6,7 @@ in the environment) and is ready once /readyz says so; tests talk to it over loo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -139,15 +140,21 @@ class Cluster:
     nodes: list[ServerProcess]
 
 
-@pytest.fixture
-def cluster(redis_server: RedisServer, tmp_path: Path) -> Iterator[Cluster]:
-    """Two `tandem serve` processes on one redis-server, stopped (and checked) at teardown."""
+@contextlib.contextmanager
+def started_cluster(redis: RedisServer, tmp_path: Path, **env: str) -> Iterator[Cluster]:
+    """Two `tandem serve` processes on one redis-server, stopped (and checked) at the end."""
     data_dir = tmp_path / "data"
-    nodes = [ServerProcess(redis_server, data_dir, tmp_path / f"node{i}.log") for i in (0, 1)]
+    nodes = [ServerProcess(redis, data_dir, tmp_path / f"node{i}.log", **env) for i in (0, 1)]
     try:
         for node in nodes:
             node.start()
-        yield Cluster(redis_server, data_dir, nodes)
+        yield Cluster(redis, data_dir, nodes)
     finally:
         for node in nodes:
             node.stop()
+
+
+@pytest.fixture
+def cluster(redis_server: RedisServer, tmp_path: Path) -> Iterator[Cluster]:
+    with started_cluster(redis_server, tmp_path) as made:
+        yield made

@@ -23,7 +23,7 @@ from signaling.protocol import BOARD_NAMESPACE, ROOM_NAMESPACE
 from tests.boards import Mirror, op_id
 from tests.browser import context_for
 from tests.helpers import Pair, eventually
-from tests.processes import Cluster, ServerProcess, login_cookie, make_pair_cli
+from tests.processes import Cluster, ServerProcess, login_cookie, make_pair_cli, started_cluster
 from tests.redis_server import RedisServer
 from tests.sockets import Recorder
 from tests.test_nginx import proxy
@@ -42,17 +42,8 @@ ENV = {
 @pytest.fixture
 def cluster(redis_server: RedisServer, tmp_path: Path) -> Iterator[Cluster]:
     """Two processes as in tests/processes.py, with a long grace and a metrics address."""
-    data_dir = tmp_path / "data"
-    nodes = [
-        ServerProcess(redis_server, data_dir, tmp_path / f"node{i}.log", **ENV) for i in (0, 1)
-    ]
-    try:
-        for node in nodes:
-            node.start()
-        yield Cluster(redis_server, data_dir, nodes)
-    finally:
-        for node in nodes:
-            node.stop()
+    with started_cluster(redis_server, tmp_path, **ENV) as made:
+        yield made
 
 
 async def sockets_on(node: ServerProcess) -> dict[str, float]:

@@ -13,6 +13,8 @@ import jinja2
 from aiohttp import web
 from babel.support import NullTranslations
 
+from rooms.models import Engagement
+from web.affinity import route_key
 from web.auth import csrf_token, current_coach
 from web.keys import CATALOGS, JINJA
 
@@ -74,6 +76,9 @@ async def render(
 ) -> web.Response:
     lang = language_of(request, language)
     gettext, ngettext = newstyle(request.app[CATALOGS].get(lang))
+    engagement = (context or {}).get("engagement")
+    # A page about one engagement routes its sockets by it (web/affinity.py).
+    route = route_key(engagement.id) if isinstance(engagement, Engagement) else ""
     page = (
         request.app[JINJA]
         .get_template(template)
@@ -86,6 +91,7 @@ async def render(
             csrf=csrf_token(request),
             coach=current_coach(request),
             here=request.path_qs,
+            route=route,
         )
     )
     response = web.Response(text=page, status=status, content_type="text/html")

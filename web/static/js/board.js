@@ -3,7 +3,7 @@
 // records in version order, a join with `since` after every reconnect, and unconfirmed
 // edits resent with their op ids (the server applies an op id once).
 
-import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { openSocket } from "./sockets.js";
 import { BoardSync, boardStatus, newId } from "./board_state.js";
 import { BOARD_NAMESPACE, BoardEvent } from "./protocol.js";
 import { watchRevoked } from "./revoked.js";
@@ -19,7 +19,7 @@ function start(root) {
   );
   const sync = new BoardSync(role);
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
-  const socket = io(BOARD_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
+  const socket = openSocket(BOARD_NAMESPACE, { auth, reconnectionDelayMax: 4000 });
   watchRevoked(socket);
 
   // "Up to date" only when it is: the socket may look connected for a while after the

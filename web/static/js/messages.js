@@ -4,7 +4,7 @@
 // read. Text only ever goes in with textContent; links are built by createElement from
 // linkify.js's parts and open on click in a new tab with rel=noopener.
 
-import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { openSocket } from "./sockets.js";
 import { splitLinks } from "./linkify.js";
 import { MESSAGES_NAMESPACE, MessageEvent } from "./protocol.js";
 import { ThreadState } from "./thread_state.js";
@@ -145,7 +145,7 @@ async function send(socket, id, value) {
 
 function start() {
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
-  const socket = io(MESSAGES_NAMESPACE, { auth, transports: ["websocket"] });
+  const socket = openSocket(MESSAGES_NAMESPACE, { auth });
   watchRevoked(socket);
   socket.on("connect", () => join(socket));
   socket.on("disconnect", () => {

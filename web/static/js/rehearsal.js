@@ -5,7 +5,7 @@
 // (aria-pressed, clicks), so the room's buttons work exactly as in a session.
 // The steps' logic is in rehearsal_steps.js; the echo call in echo_call.js.
 
-import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { openSocket } from "./sockets.js";
 import { EchoCall } from "./echo_call.js";
 import { ErrorCode, TECHCHECK_NAMESPACE, TechCheckEvent } from "./protocol.js";
 import { watchRevoked } from "./revoked.js";
@@ -84,9 +84,8 @@ export function setupRehearsal(room) {
       .observe(button, { attributes: true, attributeFilter: ["aria-pressed"] });
   }
 
-  function openSocket() {
-    socket = io(TECHCHECK_NAMESPACE, {
-      transports: ["websocket"],
+  function openEchoSocket() {
+    socket = openSocket(TECHCHECK_NAMESPACE, {
       auth: { invite: room.root.dataset.invite },
       reconnectionDelayMax: 5000,
     });
@@ -168,7 +167,7 @@ export function setupRehearsal(room) {
     delete panel.dataset.takenOver;
     $("rehearsal-busy").hidden = true;
     delete panel.dataset.busy;
-    if (!socket) openSocket();
+    if (!socket) openEchoSocket();
     room.setStatus("connecting");
     room.remoteVideo.srcObject = null; // a replaced session's ended tracks must not linger
     $("prejoin").hidden = true;

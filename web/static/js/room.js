@@ -3,7 +3,7 @@
 // the call (overlay, status, quality in words) in callview.js; this module only wires DOM.
 // The other person's side is the socket's presence plus one Call: openCall/closeCall.
 
-import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { openSocket } from "./sockets.js";
 import { watchRevoked } from "./revoked.js";
 import { Call } from "./call.js";
 import { MediaWatch, SAMPLE_MS, callView, figures, receivedBytes } from "./callview.js";
@@ -142,7 +142,7 @@ function connect() {
     return rehearsal.connect(); // the echo peer instead of the /room socket
   }
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
-  const socket = io(ROOM_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
+  const socket = openSocket(ROOM_NAMESPACE, { auth, reconnectionDelayMax: 4000 });
   state.socket = socket;
   watchRevoked(socket, () => {
     state.left = true;

@@ -2,7 +2,7 @@
 // the readiness report. Maths and grading live in techcheck_core.js; this module wires DOM
 // (textContent only) and browser APIs.
 
-import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { openSocket } from "./sockets.js";
 import { ErrorCode, TECHCHECK_NAMESPACE, TechCheckEvent } from "./protocol.js";
 import { watchRevoked } from "./revoked.js";
 import { deviceChoices } from "./devices.js";
@@ -162,7 +162,7 @@ function testSound() {
 function connectSocket() {
   if (state.socket) return state.socket;
   const auth = root.dataset.role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
-  const socket = io(TECHCHECK_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 5000 });
+  const socket = openSocket(TECHCHECK_NAMESPACE, { auth, reconnectionDelayMax: 5000 });
   watchRevoked(socket);
   socket.on("connect_error", (error) => {
     if (error?.data?.error === ErrorCode.UNAUTHORIZED) {

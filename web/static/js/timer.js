@@ -3,7 +3,7 @@
 // server's timestamps. Clock maths lives in clocksync.js and timerclock.js; this module
 // only wires the DOM, and only ever with textContent.
 
-import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { openSocket } from "./sockets.js";
 import { ClockSync, displayedRemaining, serverNow } from "./clocksync.js";
 import { TIMER_NAMESPACE, TimerEvent } from "./protocol.js";
 import { watchRevoked } from "./revoked.js";
@@ -61,7 +61,7 @@ async function syncBurst(count) {
 
 function connect() {
   const auth = role === "coach" ? { engagement: root.dataset.engagement } : { invite: root.dataset.invite };
-  const socket = io(TIMER_NAMESPACE, { transports: ["websocket"], auth, reconnectionDelayMax: 4000 });
+  const socket = openSocket(TIMER_NAMESPACE, { auth, reconnectionDelayMax: 4000 });
   watchRevoked(socket);
   view.socket = socket;
   socket.on("connect", join);

@@ -73,6 +73,7 @@ from server.websockets import disable_compression
 from signaling import fastjson
 from signaling.base import Namespace
 from signaling.board import BoardNamespace
+from signaling.delivery import LocalManager
 from signaling.echo import EchoConfig, EchoService
 from signaling.identity import Authenticator
 from signaling.messages import MessagesNamespace
@@ -139,7 +140,7 @@ def _socketio_server(settings: Settings, metrics: Metrics) -> socketio.AsyncServ
     manager = (
         RedisManager(settings.redis_url, on_publish=metrics.published, target=settings.redis_target)
         if settings.redis_url
-        else None
+        else LocalManager()
     )
     return SocketServer(
         observer=metrics,  # counts every event at the one dispatch point

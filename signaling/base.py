@@ -74,6 +74,10 @@ def handler_name(event: str) -> str:
 
 class Namespace(socketio.AsyncNamespace, Generic[P]):  # type: ignore[misc]
     requires_join: ClassVar[frozenset[str]] = frozenset()
+    # Handled in the socket's read loop, not a task per event (signaling/server.py): only
+    # events whose handler never waits on the store (a relay's publish to Redis, when the
+    # peer is on another process, is its one wait, bounded by the publish timeout).
+    inline: ClassVar[frozenset[str]] = frozenset()
     not_joined: ClassVar[str] = "Join first."
 
     def __init__(

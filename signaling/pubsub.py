@@ -1,7 +1,7 @@
 """Socket.IO across processes: python-socketio's Redis manager, made outage-tolerant.
 
-Upstream's manager (5.16+: JSON, not pickle, on the channel) is used as is for routing.
-Two parts are replaced:
+Upstream's manager (5.16+: JSON, not pickle, on the channel) is used as is for routing,
+delivering to this process's sockets through signaling/delivery.py. Two parts are replaced:
 
 - resubscribing: upstream backs off 1, 2, 4, … up to 60 seconds between attempts, so a
   process can stay deaf to other processes for 16 s after a 15 s outage; here it retries
@@ -34,6 +34,7 @@ from rooms.errors import StoreUnavailable
 from rooms.revocation import RevokeReason
 from rooms.store.redis.connect import Connector, RedisTarget
 from signaling import fastjson
+from signaling.delivery import DirectEmit
 from signaling.revocation import METHOD, message
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ RESUBSCRIBE_EVERY = 0.5
 PUBLISH_TIMEOUT = 3.0
 
 
-class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+class RedisManager(socketio.AsyncRedisManager, DirectEmit):  # type: ignore[misc]
     def __init__(
         self,
         url: str,

@@ -60,6 +60,7 @@ class Member(Peer):
 
 class RoomNamespace(Namespace[Member]):
     requires_join = frozenset({Event.SIGNAL, Event.MEDIA, Event.CALL_REPORT, Event.CONNECTED})
+    inline = frozenset({Event.SIGNAL, Event.MEDIA, Event.CONNECTED})
     not_joined = "Join the room first."
 
     def __init__(

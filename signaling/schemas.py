@@ -7,10 +7,12 @@ trickled ICE candidate a few hundred bytes (2 KB cap).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from rooms.errors import InvalidInput
-from rooms.seats import parse_key
+from rooms.seats import DEVICE_KEY, parse_key
 from rooms.sessions.records import MediaPath, QualityLevel
 
 MAX_SDP = 64 * 1024
@@ -97,7 +99,53 @@ class Signal:
         return {**self.message.to_wire(), "to": self.to}
 
 
+class _WireDescription(msgspec.Struct):
+    type: Literal["offer", "answer", "rollback", "pranswer"]
+    sdp: Annotated[str, msgspec.Meta(max_length=MAX_SDP)] = ""
+
+
+class _WireCandidate(msgspec.Struct):
+    candidate: Annotated[str, msgspec.Meta(max_length=MAX_CANDIDATE)]
+    sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    sdpMLineIndex: Annotated[int, msgspec.Meta(ge=0, lt=64)] | None = None
+    usernameFragment: Annotated[str, msgspec.Meta(max_length=256)] | None = None
+
+
+class _WireSignal(msgspec.Struct):
+    # UNSET, not None: `"description": null` is refused, as the checks below refuse it.
+    description: _WireDescription | msgspec.UnsetType = msgspec.UNSET
+    candidate: _WireCandidate | msgspec.UnsetType = msgspec.UNSET
+    to: Annotated[str, msgspec.Meta(pattern=DEVICE_KEY.pattern)] | None = None
+
+
+def _fast_signal(payload: object) -> Signal | None:
+    """The compiled schema: a well-formed signal (nearly every one) is checked in C. It only
+    ever accepts what the checks in `parse_signal` accept, with the same result
+    (tests/test_signal_schema.py); anything else, and which error it gets, is left to them."""
+    try:
+        wire = msgspec.convert(payload, _WireSignal)
+    except msgspec.ValidationError:
+        return None
+    description, candidate = wire.description, wire.candidate
+    if isinstance(description, _WireDescription) and candidate is msgspec.UNSET:
+        if description.type in ("offer", "answer") and not description.sdp.startswith("v=0"):
+            return None
+        return Signal(Description(description.type, description.sdp), wire.to)
+    if isinstance(candidate, _WireCandidate) and description is msgspec.UNSET:
+        message = Candidate(
+            candidate.candidate,
+            candidate.sdpMid,
+            candidate.sdpMLineIndex,
+            candidate.usernameFragment,
+        )
+        return Signal(message, wire.to)
+    return None
+
+
 def parse_signal(payload: object) -> Signal:
+    fast = _fast_signal(payload)
+    if fast is not None:
+        return fast
     data = _mapping(payload)
     if ("description" in data) == ("candidate" in data):
         raise InvalidInput("Send exactly one of description or candidate.")

@@ -9,6 +9,9 @@ list, a binary placeholder with no attachment behind it. All of that is only vis
 where the packet is handled, so this is where such a packet is answered `invalid`
 (docs/protocol.md, "Acks and errors") when it carries an ack id, and dropped before any
 namespace sees it. The log line for it is rate-limited per socket (signaling/quiet.py).
+
+Events a namespace lists in its `inline` set (relays that touch no store) are handled in
+the socket's read loop instead of a task of their own.
 """
 
 from __future__ import annotations
@@ -75,7 +78,18 @@ class SocketServer(ObservedServer):
     ) -> None:
         if not isinstance(data, list) or not data:
             raise ValueError("an event is a non-empty list")
-        await super()._handle_event(eio_sid, namespace, id, data)
+        namespace = namespace or "/"
+        handler = self.namespace_handlers.get(namespace)
+        inline: frozenset[str] = getattr(handler, "inline", frozenset())
+        if not isinstance(data[0], str) or data[0] not in inline:
+            await super()._handle_event(eio_sid, namespace, id, data)
+            return
+        # A relay that awaits no store runs in the socket's own read loop: no task per
+        # event, and its messages keep their order (upstream's async_handlers=False, but
+        # only for the events a namespace lists in `inline`).
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if self.manager.is_connected(sid, namespace):
+            await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
 
     async def _handle_event_internal(
         self,

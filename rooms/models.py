@@ -50,6 +50,7 @@ class Coach:
     password_hash: str
     created_at: float
     time_zone: str = ""  # IANA name the coach plans and reads times in; "" = the server's
+    language: str = ""  # the coach's e-mails are in it (their pages' language at login)
 
 
 @dataclass(frozen=True, slots=True)

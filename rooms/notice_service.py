@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from rooms import validation
 from rooms.board.schema import NEXT_SESSION
 from rooms.clock import Clock
-from rooms.models import Cadence, Engagement, InviteState, Role
+from rooms.models import Cadence, Coach, Engagement, InviteState, Role
 from rooms.notices import Contact, LogEntry, Notice, NoticeKind, Outcome
 from rooms.sessions import SessionRecord, SessionStatus
 from rooms.sessions.schedule import zone
@@ -38,7 +38,15 @@ from rooms.tokens import new_token
 
 INTERVAL_DAYS = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 30}
 MISSED_INTERVALS = 2
-REMINDERS = ((NoticeKind.REMINDER_24H, 86400.0), (NoticeKind.REMINDER_1H, 3600.0))
+REMINDERS = (
+    (NoticeKind.REMINDER_24H, 86400.0),
+    (NoticeKind.REMINDER_1H, 3600.0),
+    (NoticeKind.COACH_REMINDER_24H, 86400.0),
+    (NoticeKind.COACH_REMINDER_1H, 3600.0),
+)
+DAY_BEFORE = (NoticeKind.REMINDER_24H, NoticeKind.COACH_REMINDER_24H)
+# Who is told about whose unread messages: the client about the coach's, and back.
+MESSAGE_NOTICES = ((NoticeKind.MESSAGE, Role.CLIENT), (NoticeKind.COACH_MESSAGE, Role.COACH))
 QUIET_SECONDS = 900.0  # a new-message notice waits this long after the first unread one
 LEASE = 120.0  # a claimer that has not finished by then is taken to be gone
 BATCH = 50
@@ -67,6 +75,7 @@ class Occasion:
     contact: Contact | None
     session: SessionRecord | None
     day: str = ""  # a homework notice's due day (YYYY-MM-DD)
+    coach: Coach | None = None  # for a notice to the coach: their address and language
 
 
 def nudge_due(engagement: Engagement, last_visit: float) -> float:
@@ -109,16 +118,18 @@ class Notices:
         )
 
     async def _plan_message(self, engagement: Engagement) -> None:
-        """One notice for every run of the coach's messages the client has not read: the
-        key is the client's read mark, so more messages batch into it, and reading them
+        """One notice for every run of messages one side has not read from the other: the
+        key is the reader's read mark, so more messages batch into it, and reading them
         ends the run."""
-        read = (await self._store.message_state(engagement.id)).read_client
-        for message in await self._store.messages_after(engagement.id, read, 200):
-            if message.sender is Role.COACH:
-                key = f"message:{read}"
-                due = message.sent_at + QUIET_SECONDS
-                await self._store.notice_plan(Notice(engagement.id, key, NoticeKind.MESSAGE, due))
-                return
+        state = await self._store.message_state(engagement.id)
+        for kind, reader in MESSAGE_NOTICES:
+            read = state.read_by(reader)
+            for message in await self._store.messages_after(engagement.id, read, 200):
+                if message.sender is not reader:
+                    key = f"{kind.value}:{read}"
+                    due = message.sent_at + QUIET_SECONDS
+                    await self._store.notice_plan(Notice(engagement.id, key, kind, due))
+                    break
 
     async def zone_of(self, engagement: Engagement) -> zoneinfo.ZoneInfo:
         """The coach's zone (times in e-mails and homework days are read in it)."""
@@ -173,9 +184,10 @@ class Notices:
         if notice.kind is NoticeKind.NUDGE:
             if notice.key != f"nudge:{await self.last_visit(engagement)!r}":
                 return None
-        elif notice.kind is NoticeKind.MESSAGE:
+        elif notice.kind in (NoticeKind.MESSAGE, NoticeKind.COACH_MESSAGE):
             state = await self._store.message_state(engagement.id)
-            if notice.key != f"message:{state.read_client}":
+            reader = Role.COACH if notice.kind.to_coach else Role.CLIENT
+            if notice.key != f"{notice.kind.value}:{state.read_by(reader)}":
                 return None  # read meanwhile
         elif notice.kind is NoticeKind.HOMEWORK:
             day = notice.key.removeprefix("homework:")
@@ -190,8 +202,13 @@ class Notices:
                 return None
             if not notice.key.endswith(f":{int(start)}") or start <= now:
                 return None
-            if notice.kind is NoticeKind.REMINDER_24H and start - now < 3600.0:
+            if notice.kind in DAY_BEFORE and start - now < 3600.0:
                 return None  # the 1-hour reminder is the one that is due
+        if notice.kind.to_coach:
+            coach = await self._store.coach_by_id(engagement.coach_id)
+            if coach is None:
+                return None
+            return Occasion(notice, engagement, Contact(coach.email, False, ""), session, "", coach)
         contact = await self._store.notice_contact(engagement.id)
         return Occasion(notice, engagement, contact, session)
 
@@ -206,7 +223,8 @@ class Notices:
         """What the client's page shows when no e-mail could carry it: recent notices
         that were not e-mailed, newest first."""
         since = self._clock() - days * 86400.0
-        shown = [e for e in await self.log(engagement) if e.outcome is not Outcome.SENT]
+        log = await self.log(engagement)
+        shown = [e for e in log if e.outcome is not Outcome.SENT and not e.kind.to_coach]
         return [e for e in shown if e.at >= since][:3]
 
     async def contact(self, engagement: Engagement) -> Contact | None:

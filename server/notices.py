@@ -64,7 +64,8 @@ class NoticeSender:
 
     async def _handle(self, notice: Notice) -> None:
         occasion = await self._notices.occasion(notice)
-        if occasion is None:
+        if occasion is None or (self._mailer is None and notice.kind.to_coach):
+            # Without e-mail the coach's own pages (dashboard, agenda) are the notice.
             await self._notices.finish(notice, None)
             return
         await self._notices.finish(notice, await self._deliver(occasion))

@@ -119,4 +119,15 @@ async def test_each_session_gets_one_24_hour_reminder_from_two_processes_and_aft
     assert reminders(smtp_server, while_down) == 1
     assert reminders(smtp_server, first) == 1
     sent = [e for e in await store.notice_log(engagement.id) if e.outcome.value == "sent"]
-    assert len(sent) == 5
+    assert len([e for e in sent if not e.kind.to_coach]) == 5
+
+    async def coach_reminders() -> int:
+        log = await store.notice_log(engagement.id)
+        return len([e for e in log if e.kind.to_coach and e.outcome.value == "sent"])
+
+    async def five_to_the_coach() -> bool:  # the coach's own reminders: also once each
+        return await coach_reminders() >= 5
+
+    await eventually(five_to_the_coach, 30)
+    assert await coach_reminders() == 5
+    assert len(smtp_server.inbox.to("coach@example.org")) == 5

@@ -131,6 +131,17 @@ async def test_a_reset_link_is_not_a_setup_link_and_is_consumed_once(store: Stor
     assert await store.peek_setup_link("s1", now=1.0) == setup
 
 
+async def test_a_coach_language_is_kept_with_the_account(store: Store) -> None:
+    owner = await coach_id(store)
+    found = await store.coach_by_id(owner)
+    assert found is not None and found.language == ""
+    await store.set_coach_language(owner, "nl")
+    found = await store.coach_by_id(owner)
+    assert found is not None and found.language == "nl"
+    await store.set_coach_language("no-such-coach", "sv")
+    assert await store.coach_by_id("no-such-coach") is None
+
+
 async def test_login_sessions_expire_and_delete(store: Store) -> None:
     owner = await coach_id(store)
     await store.create_login_session("s", LoginSession(owner, "csrf", expires_at=50.0))

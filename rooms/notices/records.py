@@ -21,6 +21,14 @@ class NoticeKind(StrEnum):
     NUDGE = "nudge"
     MESSAGE = "message"  # the coach wrote; batched after a quiet delay
     HOMEWORK = "homework"  # the client's homework is due tomorrow (never its text)
+    # To the coach, at their own address, in their language:
+    COACH_REMINDER_24H = "coach-reminder-24h"
+    COACH_REMINDER_1H = "coach-reminder-1h"
+    COACH_MESSAGE = "coach-message"  # the client wrote; batched after the same quiet delay
+
+    @property
+    def to_coach(self) -> bool:
+        return self.value.startswith("coach-")
 
 
 class Outcome(StrEnum):

@@ -50,6 +50,10 @@ class AccountStore(Protocol):
         """An IANA zone name already checked by the caller; "" means the server default."""
         ...
 
+    async def set_coach_language(self, coach_id: str, language: str) -> None:
+        """A removed coach is left removed (no half record)."""
+        ...
+
     async def create_setup_link(self, token_digest: str, link: SetupLink) -> None: ...
 
     async def peek_setup_link(

@@ -9,9 +9,14 @@ from rooms.accounts import SESSION_COOKIE
 from rooms.errors import Forbidden, InvalidInput, Throttled
 from web.auth import check_form_origin, current_coach, set_session_cookie
 from web.forms import read_form
-from web.keys import ACCOUNTS, WEB_SETTINGS
+from web.keys import ACCOUNTS, STORE, WEB_SETTINGS
 from web.redirects import local_path
-from web.render import render, translate_error
+from web.render import language_of, render, translate_error
+
+
+async def remember_language(request: web.Request, coach_id: str) -> None:
+    """The coach's e-mails (notices) are in the language their pages are in."""
+    await request.app[STORE].set_coach_language(coach_id, language_of(request))
 
 
 def client_address(request: web.Request) -> str:
@@ -44,7 +49,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         address = validation.email(email)
         if not isinstance(password, str) or not password:
             raise InvalidInput("This field is required.", field="password")
-        token, _session = await request.app[ACCOUNTS].login(
+        token, session = await request.app[ACCOUNTS].login(
             address, password, client_address(request)
         )
     except (InvalidInput, Forbidden, Throttled) as error:
@@ -57,6 +62,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         if isinstance(error, Throttled):
             response.headers["Retry-After"] = str(int(error.retry_after))
         return response
+    await remember_language(request, session.coach_id)
     redirect = web.HTTPSeeOther(location=next_path)
     set_session_cookie(request, redirect, token)
     return redirect
@@ -106,6 +112,7 @@ async def setup(request: web.Request) -> web.StreamResponse:
         return await render(request, "setup.html", context, status=400)
     password = str(form.get("password"))  # complete_setup has checked it is text
     session_token, _session = await accounts.login(coach.email, password, client_address(request))
+    await remember_language(request, coach.id)
     redirect = web.HTTPSeeOther(location="/dashboard")
     set_session_cookie(request, redirect, session_token)
     return redirect

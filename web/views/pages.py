@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from rooms.errors import StoreUnavailable
+from web.auth import current_coach
 from web.keys import CATALOGS, DRAINING, PUBSUB_READY, STORE, WEB_SETTINGS
 from web.redirects import local_path
 from web.render import LANGUAGE_COOKIE, render
@@ -38,6 +39,9 @@ async def switch_language(request: web.Request) -> web.Response:
     target = local_path(request.query.get("next"), "/")
     response = web.HTTPSeeOther(location=target)
     if language in request.app[CATALOGS].languages:
+        coach = current_coach(request)
+        if coach is not None:  # their e-mails follow (web/views/accounts.py)
+            await request.app[STORE].set_coach_language(coach.id, language)
         response.set_cookie(
             LANGUAGE_COOKIE,
             language,

@@ -55,6 +55,7 @@ def _coach(fields: dict[str, str]) -> Coach | None:
         password_hash=fields["password_hash"],
         created_at=float(fields["created_at"]),
         time_zone=fields.get("time_zone", ""),
+        language=fields.get("language", ""),
     )
 
 
@@ -92,6 +93,10 @@ class AccountsMixin(RedisBase):
     async def set_coach_time_zone(self, coach_id: str, time_zone: str) -> None:
         # One script: a coach removed meanwhile must not come back as a half record.
         await self._script(SET_FIELD, [keyname("coach", coach_id)], ["time_zone", time_zone])
+
+    @guarded
+    async def set_coach_language(self, coach_id: str, language: str) -> None:
+        await self._script(SET_FIELD, [keyname("coach", coach_id)], ["language", language])
 
     @guarded
     async def count_coaches(self) -> int:

@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS coaches (
     display_name TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     created_at REAL NOT NULL,
-    time_zone TEXT NOT NULL DEFAULT ''
+    time_zone TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS setup_links (
     token_digest TEXT PRIMARY KEY,
@@ -50,6 +51,7 @@ def _coach(row: sqlite3.Row) -> Coach:
         password_hash=row["password_hash"],
         created_at=row["created_at"],
         time_zone=row["time_zone"],
+        language=row["language"],
     )
 
 
@@ -80,6 +82,10 @@ class AccountsMixin(SqliteBase):
     async def set_coach_time_zone(self, coach_id: str, time_zone: str) -> None:
         async with self._tx() as db:
             await db.execute("UPDATE coaches SET time_zone = ? WHERE id = ?", (time_zone, coach_id))
+
+    async def set_coach_language(self, coach_id: str, language: str) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE coaches SET language = ? WHERE id = ?", (language, coach_id))
 
     async def count_coaches(self) -> int:
         row = await self._one("SELECT COUNT(*) AS n FROM coaches")
@@ -186,12 +192,15 @@ class AccountsMixin(SqliteBase):
 
 
 async def migrate(db: aiosqlite.Connection) -> None:
-    """Databases made before coaches had a time zone get the column (empty: the default);
+    """Databases made before coaches had a time zone or a language get the column (empty:
+    the default);
     before password resets, setup links get a purpose (all of them were for setup)."""
     async with db.execute("PRAGMA table_info(coaches)") as cursor:
         columns = {row[1] for row in await cursor.fetchall()}
     if "time_zone" not in columns:
         await db.execute("ALTER TABLE coaches ADD COLUMN time_zone TEXT NOT NULL DEFAULT ''")
+    if "language" not in columns:
+        await db.execute("ALTER TABLE coaches ADD COLUMN language TEXT NOT NULL DEFAULT ''")
     async with db.execute("PRAGMA table_info(setup_links)") as cursor:
         columns = {row[1] for row in await cursor.fetchall()}
     if "purpose" not in columns:

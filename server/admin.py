@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rooms import validation
 from rooms.accounts import AccountPolicy, Accounts, NewAccount
@@ -26,14 +27,18 @@ from rooms.engagements import EngagementDraft, Engagements
 from rooms.errors import InvalidInput, NotFound, TandemError
 from rooms.lifecycle import ErasureReason
 from rooms.lifecycle_service import Lifecycle
+from rooms.message_service import Messages
 from rooms.models import Coach, Engagement, InviteState, Role
 from rooms.readable import moment
 from rooms.revocation import Revoke, revoke_nothing
+from rooms.session_service import Sessions
+from rooms.sessions import HeldPolicy
 from rooms.store import Store, open_store, store_url
 from rooms.store.redis.connect import Connector, RedisTarget
 from rooms.tokens import new_id
 from server.config import Settings
 from signaling.revocation import RedisRevocations
+from web.i18n import Catalogs
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,12 @@ class Services:
     boards: Boards
     lifecycle: Lifecycle
     agreements: Agreements
+    sessions: Sessions
+    messages: Messages
+
+
+def held_policy(settings: Settings) -> HeldPolicy:
+    return HeldPolicy(min_together_seconds=settings.session_held_minutes * 60.0)
 
 
 @asynccontextmanager
@@ -69,6 +80,8 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
             boards,
             lifecycle,
             Agreements(store, boards, lifecycle, wall_clock),
+            Sessions(store, wall_clock, held_policy(settings)),
+            Messages(store, wall_clock),
         )
     finally:
         if connector is not None:
@@ -262,23 +275,28 @@ async def engagement_erase(settings: Settings, args: argparse.Namespace) -> None
 
 async def engagement_export(settings: Settings, args: argparse.Namespace) -> None:
     """What the chosen person's export on the web holds: `--as client` (the default) the
-    shared board and agreement, `--as coach` also the private notes and the history."""
+    shared board, agreement, sessions and message thread, `--as coach` also the private
+    notes and the history."""
     async with services(settings) as s:
         e = await _engagement(s, args.id)
         role = Role(args.as_role)
         snapshot = await s.boards.snapshot(e)
         private = await s.boards.private_notes(e, role) if role is Role.COACH else None
         history = await s.boards.history(e, role) if role is Role.COACH else None
-        maker = to_json if args.format == "json" else to_markdown
-        body = maker(
-            e,
-            snapshot.version,
-            snapshot.state,
-            private=private,
-            history=history,
-            agreement=await s.agreements.status(e),
-            language=e.language.value if role is Role.CLIENT else "en",
-        )
+        language = e.language.value if role is Role.CLIENT else "en"
+        common: dict[str, Any] = {
+            "private": private,
+            "history": history,
+            "agreement": await s.agreements.status(e),
+            "language": language,
+            "sessions": await s.sessions.of(e),
+            "messages": await s.messages.transcript(e),
+        }
+        if args.format == "json":
+            body = to_json(e, snapshot.version, snapshot.state, **common)
+        else:
+            translator = Catalogs().get(language)
+            body = to_markdown(e, snapshot.version, snapshot.state, translator=translator, **common)
     # Written after the store is closed: a command line tool may block on its own file.
     if args.output:
         Path(args.output).write_text(body, encoding="utf-8")  # noqa: ASYNC240

@@ -17,7 +17,11 @@ from rooms.accounts import AccountPolicy, Accounts
 from rooms.agreement import AgreementVersion
 from rooms.board.records import PrivateNote
 from rooms.clock import wall_clock
+from rooms.message_service import Messages
 from rooms.models import Role
+from rooms.session_service import Sessions
+from rooms.sessions import HeldPolicy, SessionKind
+from rooms.sessions.schedule import SessionDraft
 from rooms.store import open_store
 
 PYTHON = sys.executable
@@ -214,6 +218,10 @@ async def test_close_and_export(tmp_path: Path) -> None:
         )
         await store.agreement_write(gone, None, agreed)
         await store.private_note_put(gone, PrivateNote("note-1", "Only the coach", 1.0, 1.0))
+        await Messages(store, wall_clock).send(engagement, Role.CLIENT, "cli-msg-1", "Hei coach")
+        start = wall_clock() + 3 * 86400
+        draft = SessionDraft(start, 60, SessionKind.VIDEO)
+        await Sessions(store, wall_clock, HeldPolicy()).plan(engagement, draft)
     finally:
         await store.close()
 
@@ -223,10 +231,14 @@ async def test_close_and_export(tmp_path: Path) -> None:
     assert "State:       closed" in out
     code, out, _ = await tandem(["engagement", "export", gone], env)
     assert code == 0 and "Avtalen vår" in out and "Only the coach" not in out
+    assert "    Hei coach" in out  # the thread, verbatim and indented
     code, out, _ = await tandem(
         ["engagement", "export", gone, "--as", "coach", "--format", "json"], env
     )
     assert code == 0 and json.loads(out)["private_notes"][0]["text"] == "Only the coach"
+    document = json.loads(out)
+    assert [m["text"] for m in document["messages"]] == ["Hei coach"]
+    assert [s["planned_start"] for s in document["sessions"]] == [start]
     target = tmp_path / "export.md"
     code, out, _ = await tandem(["engagement", "export", gone, "--output", str(target)], env)
     assert code == 0 and "Avtalen vår" in target.read_text() and str(target) in out

@@ -2,7 +2,7 @@
 client's messages the coach has not read 15 minutes later make one batched, content-free
 e-mail to the coach, and the coach gets the session reminders too, all in the coach's
 language (their pages' language at login, or as switched), logged on the engagement page.
-Without SMTP nothing is planned for the coach's inbox or shown on the client's page."""
+Without SMTP nothing is sent or logged for the coach, nor shown on the client's page."""
 
 from __future__ import annotations
 

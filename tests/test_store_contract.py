@@ -562,6 +562,8 @@ async def _fill(store: Store, item: Engagement, marker: str) -> None:
     await store.notice_plan(sent)
     await store.notice_done(sent, LogEntry(6.0, NoticeKind.REMINDER_24H, Outcome.SENT))
     await store.notice_plan(Notice(item.id, f"nudge:{marker}", NoticeKind.NUDGE, 9e9))
+    coach_notice = Notice(item.id, f"coach-message:{marker}", NoticeKind.COACH_MESSAGE, 9e9)
+    await store.notice_plan(coach_notice)
     await store.close_engagement(item.id, 7.0)
 
 

@@ -10,6 +10,7 @@
     ├── NotSeated             this connection holds no seat (left or replaced) ("not-joined")
     ├── Busy                  a shared capacity (e.g. echo peers) is exhausted; retry later ("busy")
     ├── Unauthorized          no valid invite or login at connect ("unauthorized")
+    ├── AwaitingAdmission     another device's join waits to be let in ("waiting")
     └── StoreUnavailable      the backing store cannot be reached ("unavailable")
 
 Each class's wire code is a member of `ErrorCode`, defined here beside the classes so the
@@ -36,6 +37,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     INTERNAL = "internal"  # a bug: no exception carries it (signaling/acks.py answers it)
     BUSY = "busy"
+    WAITING = "waiting"
 
 
 class TandemError(Exception):
@@ -101,6 +103,21 @@ class Busy(TandemError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class AwaitingAdmission(TandemError):
+    """Not a failure: a join from another device waits for `asked` ("coach" or "client",
+    rooms/admission.py) to let it in; `admission` {request, admitted} follows."""
+
+    code = ErrorCode.WAITING
+
+    def __init__(self, message: str, *, asked: str, request: str) -> None:
+        super().__init__(message)
+        self.asked = asked
+        self.request = request
+
+    def to_wire(self) -> dict[str, object]:
+        return {**super().to_wire(), "asked": self.asked, "request": self.request}
 
 
 class StoreUnavailable(TandemError):

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from rooms.admission import Asked, SeatKeys, who_decides
 from rooms.call_log import CallLog
 from rooms.calls import CallKind
 from rooms.errors import TandemError
@@ -52,6 +53,20 @@ class RoomService:
         self._grace_seconds = reconnect_grace
         self._negotiations: dict[str, Negotiation] = {}
         self._grace: dict[tuple[str, Role], asyncio.Task[None]] = {}
+        self._keys: SeatKeys | None = None
+
+    async def keys(self) -> SeatKeys:
+        """Seat tokens and grants, under the store's key (the same on every process)."""
+        if self._keys is None:
+            self._keys = SeatKeys(await self._seats.seat_key())
+        return self._keys
+
+    async def decider(self, engagement_id: str) -> tuple[Asked, str] | None:
+        """Who is asked before another device takes the client's seat, and that seat's
+        socket; None when nobody can answer now (rooms/admission.py)."""
+        seats = await self._seats.seats(engagement_id)
+        asked = who_decides(seats)
+        return None if asked is None else (asked, seats[Role(asked.value)].sid)
 
     async def join(
         self, engagement: Engagement, role: Role, holder: SeatHolder, *, takeover: bool

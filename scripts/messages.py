@@ -32,6 +32,7 @@ ERROR_CLASSES = (
     "StoreUnavailable",
     "Busy",
     "ProgramClosed",
+    "AwaitingAdmission",
 )
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_": None,

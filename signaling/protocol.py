@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from rooms.admission import Asked, ReplacedReason
 from rooms.errors import ErrorCode
 from rooms.revocation import RevokeReason
 
@@ -25,10 +26,12 @@ __all__ = (
     "ROOM_NAMESPACE",
     "TECHCHECK_NAMESPACE",
     "TIMER_NAMESPACE",
+    "Asked",
     "BoardEvent",
     "ErrorCode",
     "Event",
     "MessageEvent",
+    "ReplacedReason",
     "RevokeReason",
     "TechCheckEvent",
     "TimerEvent",
@@ -47,10 +50,13 @@ class Event(StrEnum):
     LEAVE = "leave"
     CALL_REPORT = "call_report"
     CONNECTED = "connected"
+    ADMIT = "admit"
     # server -> client
     PRESENCE = "presence"
     PEER_MEDIA = "peer-media"
     REPLACED = "replaced"
+    ADMISSION_REQUEST = "admission-request"
+    ADMISSION = "admission"
 
 
 # The shared session timer (signaling/timer.py, docs/timer.md). Its own namespace, so a

@@ -21,8 +21,16 @@ from dataclasses import dataclass
 
 import socketio
 
+from rooms.admission import (
+    Asked,
+    ReplacedReason,
+    browser_words,
+    may_take_over,
+    new_request,
+    replaced_reason,
+)
 from rooms.clock import Clock
-from rooms.errors import TandemError, Throttled
+from rooms.errors import AwaitingAdmission, RoomFull, TandemError, Throttled
 from rooms.models import Role
 from rooms.ratelimit import TokenBucket
 from rooms.room_service import Notify, Presence, RoomService
@@ -34,6 +42,7 @@ from signaling.base import Namespace, Peer, Rate
 from signaling.identity import Authenticator, Identity
 from signaling.protocol import ROOM_NAMESPACE, Event
 from signaling.schemas import (
+    AdmitDecision,
     CallConnected,
     CallReading,
     Description,
@@ -56,10 +65,20 @@ class Member(Peer):
     session: str = ""
     leaving: bool = False
     joins: TokenBucket | None = None
+    # The request to take the client's seat this socket is waiting on, and who was asked.
+    request: str | None = None
+    asked: Asked | None = None
+
+
+def admission_room(request: str) -> str:
+    """The Socket.IO room of one waiting socket: the answer reaches it on any process."""
+    return f"admission:{request}"
 
 
 class RoomNamespace(Namespace[Member]):
-    requires_join = frozenset({Event.SIGNAL, Event.MEDIA, Event.CALL_REPORT, Event.CONNECTED})
+    requires_join = frozenset(
+        {Event.SIGNAL, Event.MEDIA, Event.CALL_REPORT, Event.CONNECTED, Event.ADMIT}
+    )
     inline = frozenset({Event.SIGNAL, Event.MEDIA, Event.CONNECTED})
     not_joined = "Join the room first."
 
@@ -86,33 +105,38 @@ class RoomNamespace(Namespace[Member]):
     async def on_join(self, member: Member, payload: object) -> Ack:
         request = JoinRequest.parse(payload)
         sid, identity = member.sid, member.identity
+        engagement, role = identity.engagement, identity.role
+        keys = await self._rooms.keys()
+        granted = keys.granted(engagement.id, member.request, request.grant)
+        known = keys.knows(engagement.id, role, request.device, request.token)
+        takeover = may_take_over(role, asked=request.takeover, known=known, granted=granted)
         holder = SeatHolder(
             sid, request.device, SeatState.HERE, self._clock(), request.session, request.practice
         )
         if member.joins is not None and not member.joins.allow():
             # The budget is for taking the seat: a page that lost a race for a full room
             # hears room-full whatever its budget, and throttled only if it would win.
-            await self._rooms.check_claim(
-                identity.engagement, identity.role, holder, takeover=request.takeover
-            )
+            await self._rooms.check_claim(engagement, role, holder, takeover=takeover)
             raise Throttled(JOIN_RATE.message, retry_after=1.0)
         try:
-            joined = await self._rooms.join(
-                identity.engagement, identity.role, holder, takeover=request.takeover
-            )
+            joined = await self._rooms.join(engagement, role, holder, takeover=takeover)
+        except RoomFull:
+            if role is Role.CLIENT and request.takeover and not takeover:
+                await self._ask(member)  # raises: wait for the answer (or nobody to ask)
+            self._refund(member)
+            raise
         except TandemError:
-            # Refused (room full, store away): nothing was written and the peer heard
-            # nothing, so only the socket's own budget pays for it (docs/protocol.md).
-            if member.joins is not None:
-                member.joins.refund()
+            # Refused (store away): nothing was written and the peer heard nothing, so
+            # only the socket's own budget pays for it (docs/protocol.md).
+            self._refund(member)
             raise
         member.joined, member.session = True, request.session
         await self.enter_room(sid, identity.room)
         if joined.displaced is not None:
-            await self._replace(joined.displaced.sid, identity)
-        logger.info(
-            "seat taken", extra={"room": identity.engagement.id, "role": identity.role, "sid": sid}
-        )
+            reason = replaced_reason(joined.displaced, holder, granted, member.asked)
+            await self._replace(joined.displaced.sid, identity, reason)
+        await self._forget_request(member)
+        logger.info("seat taken", extra={"room": engagement.id, "role": role, "sid": sid})
         # Broadcast last: the peer answers it with an offer at once, and that offer must
         # not overtake this ack (the page learns the peer's session from the ack).
         await self.emit(
@@ -123,12 +147,65 @@ class RoomNamespace(Namespace[Member]):
             ignore_queue=self._peer_here(member),
         )
         return ok(
-            role=identity.role.value,
-            polite=identity.role is Role.CLIENT,
+            role=role.value,
+            polite=role is Role.CLIENT,
             presence=joined.presence,
             iceServers=self._ice_servers(identity),
             iceTransportPolicy=self._ice.transport_policy,
+            token=keys.token(engagement.id, role, request.device),
         )
+
+    async def on_admit(self, member: Member, payload: object) -> Ack:
+        """The answer of whoever was sent an `admission-request`; it reaches the waiting
+        socket on whichever process through its request's room. A grant is bound to this
+        socket's engagement, so no other engagement's request can use it."""
+        decision = AdmitDecision.parse(payload)
+        answer: dict[str, object] = {"request": decision.request, "admitted": decision.admit}
+        if decision.admit:
+            keys = await self._rooms.keys()
+            answer["grant"] = keys.grant(member.identity.engagement.id, decision.request)
+        await self.emit(Event.ADMISSION, answer, room=admission_room(decision.request))
+        return ok()
+
+    async def _ask(self, member: Member) -> None:
+        """Another device asked for the client's seat: ask the coach, or the seated person,
+        and tell the asking page to wait. Raises AwaitingAdmission, or RoomFull when
+        nobody can answer now."""
+        identity = member.identity
+        decider = await self._rooms.decider(identity.engagement.id)
+        if decider is None:
+            self._refund(member)  # nothing was written and nobody was told
+            raise RoomFull(
+                "The person in this seat lost their connection a moment ago and may come "
+                "back. Try again in a minute."
+            )
+        asked, decider_sid = decider
+        await self._forget_request(member)
+        member.request, member.asked = new_request(), asked
+        await self.enter_room(member.sid, admission_room(member.request))
+        browser, system = browser_words(self._user_agent(member.sid))
+        await self.emit(
+            Event.ADMISSION_REQUEST,
+            {"request": member.request, "browser": browser, "system": system, "at": self._clock()},
+            to=decider_sid,
+        )
+        raise AwaitingAdmission(
+            "Please wait until you are let in.", asked=asked.value, request=member.request
+        )
+
+    async def _forget_request(self, member: Member) -> None:
+        if member.request is not None:
+            await self.leave_room(member.sid, admission_room(member.request))
+        member.request = member.asked = None
+
+    def _refund(self, member: Member) -> None:
+        if member.joins is not None:
+            member.joins.refund()
+
+    def _user_agent(self, sid: str) -> str:
+        environ = self.server.get_environ(sid, namespace=self.namespace) or {}
+        agent = environ.get("HTTP_USER_AGENT", "")
+        return agent if isinstance(agent, str) else ""
 
     async def on_signal(self, member: Member, payload: object) -> Ack:
         signal = parse_signal(payload)
@@ -218,13 +295,16 @@ class RoomNamespace(Namespace[Member]):
                 return True
         return False
 
-    async def _replace(self, old_sid: str, identity: Identity) -> None:
+    async def _replace(self, old_sid: str, identity: Identity, reason: ReplacedReason) -> None:
         old = self.sockets.get(old_sid)
         if old is not None:
             old.joined = False
         await self.emit(
             Event.REPLACED,
-            {"message": "You joined from another window or device; this one was closed."},
+            {
+                "message": "You joined from another window or device; this one was closed.",
+                "reason": reason.value,
+            },
             to=old_sid,
         )
         await self.leave_room(old_sid, identity.room)

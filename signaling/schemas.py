@@ -6,11 +6,13 @@ trickled ICE candidate a few hundred bytes (2 KB cap).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import msgspec
 
+from rooms.admission import REQUEST, TOKEN
 from rooms.errors import InvalidInput
 from rooms.seats import DEVICE_KEY, parse_key
 from rooms.sessions.records import MediaPath, QualityLevel
@@ -45,19 +47,60 @@ class LeaveRequest:
             raise InvalidInput("Too many fields.")
 
 
+def _optional(data: dict[str, Any], key: str, shape: re.Pattern[str]) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not shape.match(value):
+        raise InvalidInput("This value is not one the server gave out.", field=key)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class JoinRequest:
     device: str
     session: str
     takeover: bool
     practice: bool
+    # The seat token this browser was given for this seat, and a grant to take the seat
+    # from another device (rooms/admission.py); both optional.
+    token: str | None = None
+    grant: str | None = None
 
     @classmethod
     def parse(cls, payload: object) -> JoinRequest:
         data = _mapping(payload)
         device = parse_key(data.get("device"), "device")
         session = parse_key(data.get("session", device), "session")
-        return cls(device, session, _flag(data, "takeover"), _flag(data, "practice"))
+        return cls(
+            device,
+            session,
+            _flag(data, "takeover"),
+            _flag(data, "practice"),
+            _optional(data, "token", TOKEN),
+            _optional(data, "grant", TOKEN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AdmitDecision:
+    """`admit`: the coach's (or the seated person's) answer to an `admission-request`."""
+
+    request: str
+    admit: bool
+
+    @classmethod
+    def parse(cls, payload: object) -> AdmitDecision:
+        data = _mapping(payload)
+        unknown = set(data) - {"request", "admit"}
+        if unknown:
+            raise InvalidInput("Unknown field.", field=sorted(unknown)[0])
+        request = data.get("request")
+        if not isinstance(request, str) or not REQUEST.match(request):
+            raise InvalidInput("A request id is required.", field="request")
+        if not isinstance(data.get("admit"), bool):
+            raise InvalidInput("Expected true or false.", field="admit")
+        return cls(request, data["admit"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,9 +52,11 @@ async def contexts(browser: Browser, server: TestServer) -> AsyncIterator[Contex
     made: list[BrowserContext] = []
 
     async def factory(
-        cookies: dict[str, str] | None = None, locale: str = "en-GB"
+        cookies: dict[str, str] | None = None,
+        locale: str = "en-GB",
+        user_agent: str | None = None,
     ) -> BrowserContext:
-        made.append(await context_for(browser, base_url, cookies, locale))
+        made.append(await context_for(browser, base_url, cookies, locale, user_agent))
         return made[-1]
 
     yield factory
@@ -63,10 +65,18 @@ async def contexts(browser: Browser, server: TestServer) -> AsyncIterator[Contex
 
 
 async def context_for(
-    browser: Browser, base_url: str, cookies: dict[str, str] | None = None, locale: str = "en-GB"
+    browser: Browser,
+    base_url: str,
+    cookies: dict[str, str] | None = None,
+    locale: str = "en-GB",
+    user_agent: str | None = None,
 ) -> BrowserContext:
+    """`user_agent` stands in for another device's browser (None: Chromium's own)."""
     context = await browser.new_context(
-        base_url=base_url, locale=locale, permissions=["camera", "microphone"]
+        base_url=base_url,
+        locale=locale,
+        permissions=["camera", "microphone"],
+        user_agent=user_agent,
     )
     # Printed, so pytest shows the pages' console beside a failing test's traceback.
     label = f"{locale}#{len(browser.contexts)}"

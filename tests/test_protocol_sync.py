@@ -28,6 +28,8 @@ DOCS = {
     "BoardEvent": "board.md",
     "MessageEvent": "messages.md",
     "RevokeReason": "protocol.md",
+    "Asked": "protocol.md",
+    "ReplacedReason": "protocol.md",
 }
 
 

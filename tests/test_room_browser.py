@@ -43,6 +43,15 @@ async def join_both(coach_page: Page, client_page: Page) -> None:
     )
 
 
+async def in_a_call(contexts: ContextFactory, server: TestServer) -> tuple[Pair, Page, Page]:
+    """A new engagement whose coach and client are in a call: (pair, coach, client)."""
+    pair = await make_pair(server.app)
+    coach_page, client_page = await open_pages(contexts, pair)
+    await join_both(coach_page, client_page)
+    await wait_connected(coach_page, client_page)
+    return pair, coach_page, client_page
+
+
 async def wait_connected(*pages: Page) -> None:
     for page in pages:
         await page.wait_for_function(PLAYING, timeout=20_000)
@@ -155,7 +164,7 @@ async def test_a_second_tab_takes_the_seat_and_the_first_tab_says_so(
     await second_tab.get_by_test_id("join").click()
     message = first_tab.get_by_test_id("error-message")
     await message.wait_for(state="visible")
-    assert await message.get_attribute("data-code") == "error-replaced"
+    assert await message.get_attribute("data-code") == "replaced-same-browser"
     await wait_connected(second_tab, coach_page)
 
 

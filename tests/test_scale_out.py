@@ -104,6 +104,39 @@ async def test_a_tab_on_b_replaces_the_same_browser_on_a(
     assert old.pending("signal") == 0
 
 
+async def test_a_device_on_b_is_let_in_by_the_coach_on_a_and_takes_the_seat_there(
+    cluster: Cluster, pair: Pair, recorders: list[Recorder], store: Store
+) -> None:
+    """docs/protocol.md "Whose seat it is", across processes: the request, the answer and
+    the grant each cross the Redis channel, and the seat key is the same on both."""
+    a, b = (node.url for node in cluster.nodes)
+    c, k, other = await coach(a, pair), await client(a, pair), await client(b, pair)
+    recorders += [c, k, other]
+    await joined(c)
+    await joined(k)
+    waiting = await other.call("join", {"device": other.device, "takeover": True})
+    assert waiting["error"] == "waiting" and waiting["asked"] == "coach", waiting
+    request = (await c.next("admission-request"))["request"]
+    assert request == waiting["request"] and k.pending("admission-request") == 0
+    assert (await c.call("admit", {"request": request, "admit": True}))["ok"]
+    grant = (await other.next("admission"))["grant"]
+    taken = await joined(other, takeover=True, grant=grant)
+    assert (await k.next("replaced"))["reason"] == "admitted"
+    await k.next("disconnect")  # disconnected by process A, asked by process B
+    await c.call("signal", OFFER)
+    assert (await other.next("signal"))["from"] == "coach"
+    # The token B handed out is good on A: after someone else took the free seat there,
+    # the browser takes it back at once.
+    assert (await other.call("leave", {}))["ok"] is True
+    someone = await client(a, pair)
+    again = await client(a, pair)
+    again.device = other.device
+    recorders += [someone, again]
+    await joined(someone)
+    await joined(again, takeover=True, token=taken["token"])
+    assert (await someone.next("replaced"))["reason"] == "other-device"
+
+
 async def test_practice_on_one_process_makes_the_call_practice_on_the_other(
     cluster: Cluster, pair: Pair, recorders: list[Recorder], store: Store
 ) -> None:

@@ -372,6 +372,20 @@ async def test_seat_claims_follow_the_shared_rule(store: Store) -> None:
     assert await store.seats("other") == {}
 
 
+async def test_the_seat_key_is_made_once_and_shared_by_every_connection(
+    url: str, store: Store, second: Store
+) -> None:
+    """rooms/admission.py signs seat tokens with it: every process must hold the same."""
+    first, other = await asyncio.gather(store.seat_key(), second.seat_key())
+    assert first == other and len(first) == 32
+    reopened = await open_store(url)
+    try:
+        assert await reopened.seat_key() == first, "a restart keeps the key"
+    finally:
+        await reopened.close()
+    assert await second.seat_key() == first
+
+
 async def test_only_the_current_holder_changes_or_frees_a_seat(store: Store) -> None:
     await store.claim_seat("e", Role.CLIENT, holder("old", "dev"), takeover=False)
     await store.claim_seat("e", Role.CLIENT, holder("new", "dev"), takeover=False)

@@ -150,6 +150,11 @@ class SeatStore(Protocol):
 
     async def seats(self, engagement_id: str) -> dict[Role, SeatHolder]: ...
 
+    async def seat_key(self) -> bytes:
+        """The deployment's key for seat tokens (rooms/admission.py): 32 random bytes made
+        on first use and the same for every process and every restart after that."""
+        ...
+
     async def clear_seats(self) -> None:
         """At start-up of a single-process backend: nobody is connected yet."""
         ...

@@ -12,10 +12,12 @@ whose process stopped renewing its heartbeat key counts as empty (see RedisStore
 
 from __future__ import annotations
 
+import secrets
+
 from rooms.calls import CallKind, CallRecord
 from rooms.models import Role
 from rooms.seats import SeatHolder, SeatState, claim
-from rooms.store.redis.base import RedisBase, guarded, keyname, texts
+from rooms.store.redis.base import RedisBase, guarded, keyname, text, texts
 
 FIELDS = ("sid", "device", "state", "since", "session", "practice", "node")
 
@@ -138,6 +140,12 @@ class SeatsMixin(RedisBase):
         return {
             role: _holder(row) for (role, row), up in zip(held.items(), flags, strict=True) if up
         }
+
+    @guarded
+    async def seat_key(self) -> bytes:
+        """Made by whichever process asks first; SET NX keeps the first one for all."""
+        await self._redis.set(keyname("seat-key"), secrets.token_hex(32), nx=True)
+        return bytes.fromhex(text(await self._redis.get(keyname("seat-key"))))
 
     @guarded
     async def clear_seats(self) -> None:

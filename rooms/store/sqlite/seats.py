@@ -6,6 +6,7 @@ rule itself is rooms.seats.claim, shared with every backend.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 
 import aiosqlite
@@ -26,6 +27,10 @@ CREATE TABLE IF NOT EXISTS seats (
     session TEXT NOT NULL,
     practice INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (engagement_id, role)
+);
+CREATE TABLE IF NOT EXISTS seat_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    key BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -115,6 +120,17 @@ class SeatsMixin(SqliteBase):
 
     async def hand_over_seats(self, grace: float) -> None:
         """Nothing to do: close() leaves the seats where they are."""
+
+    async def seat_key(self) -> bytes:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO seat_key VALUES (1, ?)", (secrets.token_bytes(32),)
+            )
+            cursor = await db.execute("SELECT key FROM seat_key WHERE id = 1")
+            row = await cursor.fetchone()
+            await cursor.close()
+        assert row is not None  # inserted just above, in the same transaction
+        return bytes(row["key"])
 
     async def clear_seats(self) -> None:
         async with self._tx() as db:

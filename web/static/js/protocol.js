@@ -11,9 +11,26 @@ export const Event = Object.freeze({
   LEAVE: "leave",
   CALL_REPORT: "call_report",
   CONNECTED: "connected",
+  ADMIT: "admit",
   PRESENCE: "presence",
   PEER_MEDIA: "peer-media",
   REPLACED: "replaced",
+  ADMISSION_REQUEST: "admission-request",
+  ADMISSION: "admission",
+});
+
+// Who decides a request to take the client's seat from another device, and why a seat
+// was taken from a page: rooms/admission.py Asked and ReplacedReason.
+export const Asked = Object.freeze({
+  COACH: "coach",
+  CLIENT: "client",
+});
+
+export const ReplacedReason = Object.freeze({
+  SAME_BROWSER: "same-browser",
+  OTHER_DEVICE: "other-device",
+  ADMITTED: "admitted",
+  CONFIRMED: "confirmed",
 });
 
 export const ErrorCode = Object.freeze({
@@ -28,6 +45,7 @@ export const ErrorCode = Object.freeze({
   UNAUTHORIZED: "unauthorized",
   INTERNAL: "internal",
   BUSY: "busy",
+  WAITING: "waiting",
 });
 
 export const TIMER_NAMESPACE = "/timer";

@@ -9,6 +9,7 @@ import { Call } from "./call.js";
 import { MediaWatch, SAMPLE_MS, callView, figures, receivedBytes } from "./callview.js";
 import { canShareScreen, deviceChoices, shareProblem } from "./devices.js";
 import { ErrorCode, Event, ROOM_NAMESPACE } from "./protocol.js";
+import { askWords, refusedKey, replacedKey, waitingKey } from "./admission.js";
 import { mediaPath, summarize } from "./quality.js";
 import { setupRehearsal } from "./rehearsal.js";
 
@@ -50,6 +51,7 @@ const state = {
   early: [], // signals that arrived before the presence naming their sender
   joined: false,
   takeover: false,
+  waiting: null, // {request, asked}: this page's request to take the seat from another device
   left: false,
   muted: false,
   cameraOff: false,
@@ -72,6 +74,9 @@ const state = {
 // Opened from the tech check's "practice call" button: the call is logged as practice.
 const practice = new URLSearchParams(location.search).get("practice") === "1";
 const joinedFlag = `tandem.joined.${root.dataset.engagement || root.dataset.invite.slice(0, 12)}`;
+// The seat token this browser was given for this seat (docs/protocol.md "Whose seat it
+// is"): with it, this browser takes its seat back from another device without asking.
+const seatTokenKey = `tandem.seat.${role}.${root.dataset.engagement || root.dataset.invite.slice(0, 12)}`;
 
 const rehearsing = root.dataset.rehearsal === "1";
 
@@ -178,23 +183,95 @@ function connect() {
     deliver(message);
   });
   socket.on(Event.PEER_MEDIA, onPeerMedia);
-  socket.on(Event.REPLACED, () => {
+  socket.on(Event.REPLACED, (message) => {
     state.left = true;
     closeCall();
-    showError("error-replaced");
+    showError(replacedKey(message?.reason));
     endCall("replaced");
   });
+  socket.on(Event.ADMISSION_REQUEST, showAdmissionRequest);
+  socket.on(Event.ADMISSION, onAdmission);
 }
 
-async function join(takeover) {
+// This page is asked whether another device may take the client's seat: the coach while
+// in the room, or the seated client when the coach is away. One card per request.
+function showAdmissionRequest(request) {
+  if (!request?.request || document.getElementById(`admission-${request.request}`)) return;
+  const words = askWords(text, role, request, document.documentElement.lang);
+  const card = document.createElement("div");
+  card.className = "card admission";
+  card.id = `admission-${request.request}`;
+  card.dataset.testid = "admission-request";
+  card.setAttribute("role", "alertdialog");
+  const question = document.createElement("p");
+  question.textContent = words.question;
+  question.id = `${card.id}-question`;
+  card.setAttribute("aria-labelledby", question.id);
+  const actions = document.createElement("div");
+  actions.className = "actions";
+  const answer = (admit) => {
+    card.remove();
+    state.socket?.emit(Event.ADMIT, { request: request.request, admit }, () => {});
+  };
+  for (const [label, admit, kind, testid] of [
+    [words.admit, true, "", "admit"],
+    [words.refuse, false, "secondary", "refuse"],
+  ]) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    if (kind) button.className = kind;
+    button.dataset.testid = testid;
+    button.addEventListener("click", () => answer(admit));
+    actions.append(button);
+  }
+  card.append(question, actions);
+  $("admissions").append(card);
+  card.querySelector("button").focus();
+}
+
+// The answer to this page's own request to take the seat.
+function onAdmission(answer) {
+  if (!state.waiting || answer?.request !== state.waiting.request) return;
+  const asked = state.waiting.asked;
+  state.waiting = null;
+  showWaiting(null);
+  if (answer.admitted) {
+    join(true, answer.grant);
+  } else {
+    showError(refusedKey(asked));
+    $("recover").hidden = false;
+    $("takeover").hidden = true;
+  }
+}
+
+function showWaiting(key) {
+  const box = $("waiting");
+  box.hidden = !key;
+  box.textContent = key ? text[key] : "";
+  box.dataset.code = key || "";
+}
+
+async function join(takeover, grant) {
+  const token = localStorage.getItem(seatTokenKey);
+  const request = { device: state.device, session: state.session, takeover, practice };
+  if (token) request.token = token;
+  if (grant) request.grant = grant;
   const ack = await state.socket
     .timeout(10000)
-    .emitWithAck(Event.JOIN, { device: state.device, session: state.session, takeover, practice })
+    .emitWithAck(Event.JOIN, request)
     .catch(() => ({ ok: false, error: "timeout" }));
   if (!ack.ok) {
-    if (ack.error === ErrorCode.ROOM_FULL) {
-      showError("error-room-full");
+    if (ack.error === ErrorCode.WAITING) {
+      // Another device holds the seat: whoever decides was asked; the answer is `admission`.
+      state.waiting = { request: ack.request, asked: ack.asked };
+      showError(null);
+      $("recover").hidden = true;
+      showWaiting(waitingKey(ack.asked));
+    } else if (ack.error === ErrorCode.ROOM_FULL) {
+      showError(takeover ? "error-seat-held" : "error-room-full");
       $("recover").hidden = false;
+      $("takeover").hidden = false;
       state.socket.disconnect();
     } else if (ack.error === ErrorCode.UNAVAILABLE) {
       // The shared store is down (a Redis outage): say so, and try again shortly.
@@ -209,6 +286,9 @@ async function join(takeover) {
   }
   state.joined = true;
   state.takeover = false;
+  state.waiting = null;
+  showWaiting(null);
+  if (ack.token) localStorage.setItem(seatTokenKey, ack.token);
   state.iceServers = ack.iceServers;
   state.icePolicy = ack.iceTransportPolicy ?? "all";
   sessionStorage.setItem(joinedFlag, "1");
@@ -435,6 +515,9 @@ function endCall(phase) {
 // starts a new peer connection, and the camera turned on again.
 $("rejoin").addEventListener("click", async () => {
   $("rejoin").disabled = true;
+  // A page whose seat was taken asks for it back: with this browser's seat token it is
+  // its own again at once (docs/protocol.md "Whose seat it is").
+  state.takeover = state.phase === "replaced";
   state.session = randomKey();
   state.early = [];
   state.left = false;

@@ -87,6 +87,24 @@ class Notices:
         self._store = store
         self._clock = clock
         self._default_zone = default_zone
+        self._marked: set[str] = set()  # engagements whose notices need planning again
+
+    def mark(self, engagement_id: str) -> None:
+        """Something a notice depends on changed; the next round plans this engagement."""
+        self._marked.add(engagement_id)
+
+    async def plan_marked(self) -> int:
+        """Plans the engagements marked since the last round; returns how many."""
+        marked, self._marked = sorted(self._marked), set()
+        for done, engagement_id in enumerate(marked):
+            try:
+                engagement = await self._store.engagement(engagement_id)
+                if engagement is not None:
+                    await self.plan(engagement)
+            except BaseException:  # the store went away: try these again next round
+                self._marked.update(marked[done:])
+                raise
+        return len(marked)
 
     async def last_visit(self, engagement: Engagement) -> float:
         seen = (await self._store.board_activity(engagement.id)).get(Role.CLIENT)

@@ -69,6 +69,7 @@ from server.measured_store import MeasuredStore
 from server.metrics import EchoCollector, Metrics, room_probe
 from server.metrics_http import metrics_view
 from server.notices import NoticeSender
+from server.store_changes import ChangeWatch
 from server.websockets import disable_compression
 from signaling import fastjson
 from signaling.base import Namespace
@@ -161,7 +162,11 @@ async def _services_context(app: web.Application) -> AsyncIterator[None]:
     url = store_url(settings.redis_url, settings.data_dir)
     raw = await open_store(url, settings.redis_target)
     backend = "redis" if settings.redis_url else "sqlite"
-    store = MeasuredStore.wrap(raw, backend, metrics.store_latency, metrics.store_errors)
+    measured = MeasuredStore.wrap(raw, backend, metrics.store_latency, metrics.store_errors)
+    # Notices read and queue through the plain store; every other service writes through
+    # the watch, which marks what the notice planner must look at (server/store_changes.py).
+    app[NOTICES] = Notices(measured, clock, settings.time_zone)
+    store = ChangeWatch.wrap(measured, app[NOTICES])
     policy = AccountPolicy(session_seconds=settings.session_hours * 3600)
     app[STORE] = store
     revoke = app[REVOCATIONS]  # the one way a credential ends (rooms/revocation.py)
@@ -175,7 +180,6 @@ async def _services_context(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = Sessions(store, clock, held)
     app[PROGRAM] = Program(app[AGREEMENTS], app[SESSIONS], app[BOARDS], app[LIFECYCLE], clock)
     app[MESSAGES] = Messages(store, clock)
-    app[NOTICES] = Notices(store, clock, settings.time_zone)
     app[TIMERS] = Timers(store, clock)
     app[CALLS] = CallLog(store, clock, app[SESSIONS])
     app[ROOMS] = RoomService(store, app[CALLS], settings.reconnect_grace_seconds)
@@ -295,7 +299,8 @@ async def _notices_context(app: web.Application) -> AsyncIterator[None]:
         clock=app[CLOCK],
     )
     app[NOTICE_SENDER] = sender
-    task = asyncio.create_task(sender.run(float(settings.notice_check_seconds)), name="notices")
+    rounds = sender.run(float(settings.notice_check_seconds), float(settings.notice_sweep_seconds))
+    task = asyncio.create_task(rounds, name="notices")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -170,7 +170,14 @@ class Settings:
     notice_check_seconds: int = setting(
         "TANDEM_NOTICE_CHECK_SECONDS",
         30,
-        "How often the server plans reminders and nudges and sends the notices that are due.",
+        "How often the server sends the notices that are due (and plans those of what it "
+        "changed since).",
+    )
+    notice_sweep_seconds: int = setting(
+        "TANDEM_NOTICE_SWEEP_SECONDS",
+        3600,
+        "How often the server walks every engagement to plan notices for changes made "
+        "outside it (the CLI) or by time alone; it also does so at start.",
     )
 
     session_held_minutes: int = setting(
@@ -209,6 +216,8 @@ class Settings:
             raise ConfigError("TANDEM_ERASE_CHECK_SECONDS must be between 1 and 86400")
         if not 1 <= self.notice_check_seconds <= 3600:
             raise ConfigError("TANDEM_NOTICE_CHECK_SECONDS must be between 1 and 3600")
+        if not 1 <= self.notice_sweep_seconds <= 86400:
+            raise ConfigError("TANDEM_NOTICE_SWEEP_SECONDS must be between 1 and 86400")
         if self.smtp_url and urlsplit(self.smtp_url).scheme not in ("smtp", "smtps"):
             raise ConfigError("TANDEM_SMTP_URL must start with smtp:// or smtps://")
         if not 1 <= self.session_held_minutes <= 240:

@@ -1,7 +1,9 @@
 """The notice sender: plans what is due and sends what it claims, in one background task.
 
-Every process runs it (a cleanup_ctx in create_app); the store's claim hands each due
-notice to one of them, so with Redis each e-mail goes out once, and a notice that fell due
+Every process runs it (a cleanup_ctx in create_app). A round plans only the engagements
+this process wrote to since the last one (server/store_changes.py), with a full walk at
+start-up and every TANDEM_NOTICE_SWEEP_SECONDS. The store's claim hands each due notice to
+one process, so with Redis each e-mail goes out once, and a notice that fell due
 while every process was down goes out once when the first comes back. Without SMTP the
 same notices are logged as shown in the app. `tick()` is one round; tests call it with an
 injected clock instead of waiting for the interval.
@@ -44,9 +46,16 @@ class NoticeSender:
         self._base_url = base_url
         self._clock = clock
 
-    async def run(self, interval: float) -> None:
+    async def run(self, interval: float, sweep: float) -> None:
+        """A round every `interval` seconds plans what this process changed and sends what
+        is due; every `sweep` seconds (and first of all) it plans every engagement."""
+        swept_at: float | None = None
+        loop = asyncio.get_running_loop()
         while True:
             try:
+                if swept_at is None or loop.time() - swept_at >= sweep:
+                    await self._notices.plan_all()
+                    swept_at = loop.time()
                 await self.tick()
             except TandemError as error:  # the store is away: try again next round
                 logger.warning("notices not sent this round: %s", error.code)
@@ -55,8 +64,9 @@ class NoticeSender:
             await asyncio.sleep(interval)
 
     async def tick(self) -> int:
-        """Plans, then handles every notice this process claimed; returns how many."""
-        await self._notices.plan_all()
+        """Plans the engagements changed here since the last round, then handles every
+        notice this process claimed; returns how many. Idle, it is one claim query."""
+        await self._notices.plan_marked()
         claimed = await self._notices.claim()
         for notice in claimed:
             await self._handle(notice)

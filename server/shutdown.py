@@ -32,6 +32,7 @@ from aiohttp import web
 from rooms.errors import TandemError
 from server.keys import DRAINING, SETTINGS, SIO, STORE
 from server.measured_store import MeasuredStore
+from server.store_changes import ChangeWatch
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ async def drain(runner: web.AppRunner, app: web.Application) -> bool:
     with contextlib.suppress(TandemError):  # Redis away: the seats expire by themselves
         await _within(ends, app[STORE].hand_over_seats(app[SETTINGS].reconnect_grace_seconds))
     store = app[STORE]
+    if isinstance(store, ChangeWatch):
+        store = store.inner
     if isinstance(store, MeasuredStore):
         finished = await _within(ends, store.drained()) and finished
     finished = await _within(ends, runner.cleanup()) and finished

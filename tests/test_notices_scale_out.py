@@ -36,7 +36,13 @@ DAY = 86400.0
 def nodes(
     redis_server: RedisServer, smtp_server: SmtpServer, tmp_path: Path
 ) -> Iterator[list[ServerProcess]]:
-    env = {"TANDEM_SMTP_URL": smtp_server.url, "TANDEM_NOTICE_CHECK_SECONDS": "1"}
+    # The test plans sessions through its own store, as the CLI would: outside both
+    # processes, so they learn of them from the sweep (server/store_changes.py).
+    env = {
+        "TANDEM_SMTP_URL": smtp_server.url,
+        "TANDEM_NOTICE_CHECK_SECONDS": "1",
+        "TANDEM_NOTICE_SWEEP_SECONDS": "1",
+    }
     made = [
         ServerProcess(redis_server, tmp_path / "data", tmp_path / f"node{i}.log", **env)
         for i in (0, 1)

@@ -51,6 +51,7 @@ class Coach:
     created_at: float
     time_zone: str = ""  # IANA name the coach plans and reads times in; "" = the server's
     language: str = ""  # the coach's e-mails are in it (their pages' language at login)
+    mail_off: bool = False  # the coach turned their own notice e-mails off
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,7 +226,8 @@ class Notices:
             coach = await self._store.coach_by_id(engagement.coach_id)
             if coach is None:
                 return None
-            return Occasion(notice, engagement, Contact(coach.email, False, ""), session, "", coach)
+            contact = Contact(coach.email, coach.mail_off, "")
+            return Occasion(notice, engagement, contact, session, "", coach)
         contact = await self._store.notice_contact(engagement.id)
         return Occasion(notice, engagement, contact, session)
 

@@ -89,6 +89,26 @@ async def test_the_clients_messages_make_one_batched_e_mail_to_the_coach(
     assert "Aan jou: nieuw bericht van de cliënt" in page
     home = await (await client.get(f"/i/{pair.invite}")).text()
     assert 'data-kind="coach-message"' not in home
+    assert f"/engagements/{pair.engagement_id}#notices" in text  # the way to turn them off
+
+    # the coach turns their e-mails off on the engagement page: logged, not sent
+    page_path = f"/engagements/{pair.engagement_id}"
+    form = {"csrf": await csrf_for(client, page_path), "engagement": pair.engagement_id}
+    off = await client.post(
+        "/account/notices", data={**form, "mail_off": "1"}, allow_redirects=False
+    )
+    assert off.status == 303
+    page = await (await client.get(page_path)).text()
+    assert 'data-testid="coach-mail-form" data-off="yes"' in page
+    await app[MESSAGES].mark_read(engagement, Role.COACH, 3)
+    await app[MESSAGES].send(engagement, Role.CLIENT, "client-message-4", "four")
+    clock.advance(QUIET_SECONDS + 1)
+    await sender.tick()
+    assert len(smtp_server.inbox.to(COACH)) == 2
+    latest = (await app[NOTICES].log(engagement))[0]
+    assert (latest.kind, latest.outcome) == (NoticeKind.COACH_MESSAGE, Outcome.OPTED_OUT)
+    page = await (await client.get(page_path)).text()
+    assert "Niet verstuurd: door jou uitgezet" in page
 
 
 async def test_the_coach_gets_the_session_reminders_in_their_language(

@@ -140,6 +140,14 @@ async def test_a_coach_language_is_kept_with_the_account(store: Store) -> None:
     assert found is not None and found.language == "nl"
     await store.set_coach_language("no-such-coach", "sv")
     assert await store.coach_by_id("no-such-coach") is None
+    await store.set_coach_mail_off(owner, True)
+    found = await store.coach_by_id(owner)
+    assert found is not None and found.mail_off and found.language == "nl"
+    await store.set_coach_mail_off(owner, False)
+    found = await store.coach_by_id(owner)
+    assert found is not None and not found.mail_off
+    await store.set_coach_mail_off("no-such-coach", True)
+    assert await store.coach_by_id("no-such-coach") is None
 
 
 async def test_login_sessions_expire_and_delete(store: Store) -> None:

@@ -135,7 +135,11 @@ def _to_coach(occasion: Occasion, context: MailContext) -> EmailMessage:
             _("Hello %(name)s,") % {"name": coach.display_name},
             lead,
             _("Open the engagement: %(link)s") % {"link": page},
-            _("You get this e-mail as the coach of this engagement in Tandem."),
+            _(
+                "You get this e-mail as the coach of this engagement in Tandem. To get no "
+                "more: %(link)s"
+            )
+            % {"link": f"{page}#notices"},
         )
     )
     message = EmailMessage()

@@ -66,6 +66,7 @@ def add_routes(app: web.Application, vendor_dir: Path) -> None:
             web.post("/i/{token}/agreement", program.client_accept),
             web.get("/i/{token}", client.invite_home),
             web.post("/engagements/{id}/notices/contact", notices.set_contact),
+            web.post("/account/notices", notices.set_coach_mail),
             web.get("/u/{token}", notices.unsubscribe_form),
             web.post("/u/{token}", notices.unsubscribe),
             web.get("/i/{token}/room", room.client_room),

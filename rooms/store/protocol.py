@@ -54,6 +54,10 @@ class AccountStore(Protocol):
         """A removed coach is left removed (no half record)."""
         ...
 
+    async def set_coach_mail_off(self, coach_id: str, off: bool) -> None:
+        """A removed coach is left removed (no half record)."""
+        ...
+
     async def create_setup_link(self, token_digest: str, link: SetupLink) -> None: ...
 
     async def peek_setup_link(

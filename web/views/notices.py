@@ -17,7 +17,7 @@ from rooms.notices import LogEntry
 from web.auth import check_form_origin, require_coach
 from web.dates import coach_zone, moment
 from web.forms import read_form
-from web.keys import ENGAGEMENTS, MAIL_ENABLED, NOTICES
+from web.keys import ENGAGEMENTS, MAIL_ENABLED, NOTICES, STORE
 from web.render import language_of, render
 
 
@@ -45,6 +45,7 @@ async def notices_context(request: web.Request, engagement: Engagement) -> dict[
         shown.append(ShownEntry(entry, f"{when.day} {when.time}"))
     return {
         "mail_enabled": request.app[MAIL_ENABLED],
+        "coach_mail_off": require_coach(request).mail_off,
         "contact": await notices.contact(engagement),
         "contact_state": request.query.get("contact", ""),
         "notice_log": shown,
@@ -63,6 +64,17 @@ async def set_contact(request: web.Request) -> web.StreamResponse:
             location=f"/engagements/{engagement.id}?contact=invalid#notices"
         ) from None
     raise web.HTTPSeeOther(location=f"/engagements/{engagement.id}?contact=saved#notices")
+
+
+async def set_coach_mail(request: web.Request) -> web.StreamResponse:
+    """The coach's own notice e-mails, on or off for all their clients (the link in each
+    of those e-mails leads here, to the engagement page's notices card)."""
+    coach = require_coach(request)
+    form = await read_form(request)
+    check_form_origin(request, form.get("csrf"))
+    engagement = await request.app[ENGAGEMENTS].get(coach.id, str(form.get("engagement", "")))
+    await request.app[STORE].set_coach_mail_off(coach.id, form.get("mail_off") == "1")
+    raise web.HTTPSeeOther(location=f"/engagements/{engagement.id}#notices")
 
 
 async def unsubscribe_form(request: web.Request) -> web.Response:

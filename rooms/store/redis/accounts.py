@@ -56,6 +56,7 @@ def _coach(fields: dict[str, str]) -> Coach | None:
         created_at=float(fields["created_at"]),
         time_zone=fields.get("time_zone", ""),
         language=fields.get("language", ""),
+        mail_off=fields.get("mail_off") == "1",
     )
 
 
@@ -97,6 +98,12 @@ class AccountsMixin(RedisBase):
     @guarded
     async def set_coach_language(self, coach_id: str, language: str) -> None:
         await self._script(SET_FIELD, [keyname("coach", coach_id)], ["language", language])
+
+    @guarded
+    async def set_coach_mail_off(self, coach_id: str, off: bool) -> None:
+        await self._script(
+            SET_FIELD, [keyname("coach", coach_id)], ["mail_off", "1" if off else "0"]
+        )
 
     @guarded
     async def count_coaches(self) -> int:

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS coaches (
     password_hash TEXT NOT NULL,
     created_at REAL NOT NULL,
     time_zone TEXT NOT NULL DEFAULT '',
-    language TEXT NOT NULL DEFAULT ''
+    language TEXT NOT NULL DEFAULT '',
+    mail_off INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS setup_links (
     token_digest TEXT PRIMARY KEY,
@@ -52,6 +53,7 @@ def _coach(row: sqlite3.Row) -> Coach:
         created_at=row["created_at"],
         time_zone=row["time_zone"],
         language=row["language"],
+        mail_off=bool(row["mail_off"]),
     )
 
 
@@ -86,6 +88,10 @@ class AccountsMixin(SqliteBase):
     async def set_coach_language(self, coach_id: str, language: str) -> None:
         async with self._tx() as db:
             await db.execute("UPDATE coaches SET language = ? WHERE id = ?", (language, coach_id))
+
+    async def set_coach_mail_off(self, coach_id: str, off: bool) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE coaches SET mail_off = ? WHERE id = ?", (int(off), coach_id))
 
     async def count_coaches(self) -> int:
         row = await self._one("SELECT COUNT(*) AS n FROM coaches")
@@ -201,6 +207,8 @@ async def migrate(db: aiosqlite.Connection) -> None:
         await db.execute("ALTER TABLE coaches ADD COLUMN time_zone TEXT NOT NULL DEFAULT ''")
     if "language" not in columns:
         await db.execute("ALTER TABLE coaches ADD COLUMN language TEXT NOT NULL DEFAULT ''")
+    if "mail_off" not in columns:
+        await db.execute("ALTER TABLE coaches ADD COLUMN mail_off INTEGER NOT NULL DEFAULT 0")
     async with db.execute("PRAGMA table_info(setup_links)") as cursor:
         columns = {row[1] for row in await cursor.fetchall()}
     if "purpose" not in columns:

@@ -18,7 +18,7 @@ from rooms.notices import NoticeKind, Outcome
 from rooms.sessions import SessionKind
 from rooms.sessions.schedule import SessionDraft
 from server.config import Settings
-from server.keys import MESSAGES, NOTICE_SENDER, NOTICES, SESSIONS, STORE
+from server.keys import BOARDS, MESSAGES, NOTICE_SENDER, NOTICES, SESSIONS, STORE
 from tests.helpers import PASSWORD, FakeClock, csrf_for, make_pair
 from tests.smtp_server import SmtpServer, body
 
@@ -123,8 +123,16 @@ async def test_the_coach_gets_the_session_reminders_in_their_language(
     engagement = await app[STORE].engagement(pair.engagement_id)
     assert engagement is not None
     await app[NOTICES].set_address(engagement, "sanne@example.org")
-    await app[MESSAGES].send(engagement, Role.COACH, "coach-secret-1", f"{SECRET} note")
+    await app[MESSAGES].send(engagement, Role.COACH, "coach-secret-1", f"{SECRET} message")
     await app[MESSAGES].mark_read(engagement, Role.CLIENT, 1)
+    for n, (collection, field) in enumerate(
+        (("goals", "title"), ("notes", "text"), ("homework", "text"))
+    ):
+        op = {"type": "add", "collection": collection, "id": f"secret-{n}", "fields": {}}
+        op["fields"] = {field: f"{SECRET} {collection}"}
+        if collection == "homework":
+            op["fields"]["owner"] = "coach"  # no homework notice to the client here
+        await app[BOARDS].apply(engagement, Role.COACH, f"op-secret-{n}", op)
     start = clock.now + 3 * DAY
     await app[SESSIONS].plan(engagement, SessionDraft(start, 60, SessionKind.VIDEO))
     sender = app[NOTICE_SENDER]

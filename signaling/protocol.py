@@ -57,6 +57,7 @@ class Event(StrEnum):
     REPLACED = "replaced"
     ADMISSION_REQUEST = "admission-request"
     ADMISSION = "admission"
+    ADMISSION_WITHDRAWN = "admission-withdrawn"
 
 
 # The shared session timer (signaling/timer.py, docs/timer.md). Its own namespace, so a

@@ -68,6 +68,7 @@ class Member(Peer):
     # The request to take the client's seat this socket is waiting on, and who was asked.
     request: str | None = None
     asked: Asked | None = None
+    decider: str | None = None  # the socket asked, told when the request goes away
 
 
 def admission_room(request: str) -> str:
@@ -181,7 +182,7 @@ class RoomNamespace(Namespace[Member]):
             )
         asked, decider_sid = decider
         await self._forget_request(member)
-        member.request, member.asked = new_request(), asked
+        member.request, member.asked, member.decider = new_request(), asked, decider_sid
         await self.enter_room(member.sid, admission_room(member.request))
         browser, system = browser_words(self._user_agent(member.sid))
         await self.emit(
@@ -193,10 +194,16 @@ class RoomNamespace(Namespace[Member]):
             "Please wait until you are let in.", asked=asked.value, request=member.request
         )
 
-    async def _forget_request(self, member: Member) -> None:
+    async def _forget_request(self, member: Member, *, gone: bool = False) -> None:
+        """The waiting socket took the seat, asked again or went away: the one asked
+        drops the question (`admission-withdrawn`)."""
         if member.request is not None:
-            await self.leave_room(member.sid, admission_room(member.request))
-        member.request = member.asked = None
+            if not gone:
+                await self.leave_room(member.sid, admission_room(member.request))
+            if member.decider is not None:
+                withdrawn = {"request": member.request}
+                await self.emit(Event.ADMISSION_WITHDRAWN, withdrawn, to=member.decider)
+        member.request = member.asked = member.decider = None
 
     def _refund(self, member: Member) -> None:
         if member.joins is not None:
@@ -257,6 +264,7 @@ class RoomNamespace(Namespace[Member]):
         return ok()
 
     async def disconnected(self, member: Member, reason: str) -> None:
+        await self._forget_request(member, gone=True)
         if not member.joined or member.leaving:
             return
         if reason == socketio.AsyncServer.reason.CLIENT_DISCONNECT:

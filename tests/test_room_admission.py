@@ -97,6 +97,19 @@ async def test_another_device_waits_for_the_coach_who_sees_who_asks_and_lets_it_
     await c.until("presence", lambda p: p["client"] == "here")
 
 
+async def test_the_question_goes_when_the_asking_page_goes(
+    server: TestServer, recorders: list[Recorder]
+) -> None:
+    _pair, c, _k, other = await in_a_call_and_a_stranger(server, recorders)
+    first = await other.call("join", {"device": other.device, "takeover": True})
+    assert (await c.next("admission-request"))["request"] == first["request"]
+    second = await other.call("join", {"device": other.device, "takeover": True})
+    assert await c.next("admission-withdrawn") == {"request": first["request"]}
+    assert (await c.next("admission-request"))["request"] == second["request"]
+    await other.close()
+    assert await c.next("admission-withdrawn") == {"request": second["request"]}
+
+
 async def test_a_refused_device_stays_out_and_a_forged_grant_is_no_grant(
     server: TestServer, recorders: list[Recorder]
 ) -> None:

@@ -13,6 +13,7 @@ from playwright.async_api import expect
 from rooms.models import Role
 from server.keys import STORE
 from tests.browser import ContextFactory, screenshot
+from tests.helpers import make_pair
 from tests.test_room_browser import PLAYING, in_a_call, wait_connected
 
 pytestmark = [pytest.mark.browser, pytest.mark.webrtc, pytest.mark.usefixtures("loopback_ice")]
@@ -91,3 +92,37 @@ async def test_a_refused_browser_is_told_and_the_call_goes_on(
     await expect(stranger.get_by_test_id("waiting")).to_be_hidden()
     assert await client.evaluate(PLAYING)
     await expect(client.get_by_test_id("error-message")).to_be_hidden()
+
+
+async def test_with_the_coach_away_the_client_is_asked_is_this_you(
+    contexts: ContextFactory, server: TestServer
+) -> None:
+    pair = await make_pair(server.app)
+    laptop = await (await contexts()).new_page()
+    await laptop.goto(f"/i/{pair.invite}/room")
+    await laptop.get_by_test_id("join").click()
+    overlay = laptop.get_by_test_id("peer-status")
+    await expect(overlay).to_have_attribute("data-state", "peer-waiting", timeout=WAIT)
+
+    phone = await (await contexts(user_agent=IPHONE)).new_page()
+    await phone.goto(f"/i/{pair.invite}/room")
+    await phone.get_by_test_id("join").click()
+    await phone.get_by_test_id("takeover").click()
+    await expect(phone.get_by_test_id("waiting")).to_have_attribute(
+        "data-code", "waiting-client", timeout=WAIT
+    )
+    question = laptop.get_by_test_id("admission-request")
+    await expect(question).to_be_visible(timeout=WAIT)
+    words = await question.text_content() or ""
+    assert "Is this you on another device?" in words and "Safari on iPhone" in words, words
+    await screenshot(laptop, "room-client-is-this-you")
+    await question.get_by_test_id("admit").click()
+    await expect(laptop.get_by_test_id("error-message")).to_have_attribute(
+        "data-code", "replaced-confirmed", timeout=WAIT
+    )
+    await expect(laptop.get_by_test_id("rejoin")).to_be_visible()
+    # The phone has the seat now, and waits for the coach there.
+    await expect(phone.get_by_test_id("peer-status")).to_have_attribute(
+        "data-state", "peer-waiting", timeout=WAIT
+    )
+    await expect(phone.get_by_test_id("waiting")).to_be_hidden()

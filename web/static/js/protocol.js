@@ -17,6 +17,7 @@ export const Event = Object.freeze({
   REPLACED: "replaced",
   ADMISSION_REQUEST: "admission-request",
   ADMISSION: "admission",
+  ADMISSION_WITHDRAWN: "admission-withdrawn",
 });
 
 // Who decides a request to take the client's seat from another device, and why a seat

@@ -191,6 +191,10 @@ function connect() {
   });
   socket.on(Event.ADMISSION_REQUEST, showAdmissionRequest);
   socket.on(Event.ADMISSION, onAdmission);
+  // The asking page took the seat, asked again or went away: its question goes.
+  socket.on(Event.ADMISSION_WITHDRAWN, (withdrawn) => {
+    if (withdrawn?.request) document.getElementById(`admission-${withdrawn.request}`)?.remove();
+  });
 }
 
 // This page is asked whether another device may take the client's seat: the coach while
@@ -226,8 +230,8 @@ function showAdmissionRequest(request) {
     actions.append(button);
   }
   card.append(question, actions);
+  // Announced (aria-live), not focused: the coach may be typing on the board.
   $("admissions").append(card);
-  card.querySelector("button").focus();
 }
 
 // The answer to this page's own request to take the seat.

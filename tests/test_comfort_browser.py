@@ -39,10 +39,15 @@ async def test_pages_fit_a_phone_and_pass_axe(
     e = f"/engagements/{pair.engagement_id}"
     i = f"/i/{pair.invite}"
     setup = await server.app[ACCOUNTS].issue_setup_link()
+    found = await server.app[ACCOUNTS].request_reset("coach@example.org", "127.0.0.1")
+    assert found is not None
+    reset = found[1]
     visits: list[tuple[Page, str, str | None]] = [
         (visitor, "/", "landing"),
         (visitor, "/login", "login-form"),
         (visitor, f"/setup/{setup}", "setup-form"),
+        (visitor, "/password-reset", "reset-page"),
+        (visitor, f"/password-reset/{reset}", "reset-new-form"),
         (visitor, "/i/unknown-token-that-was-never-issued-at-all-xx", "invite-unknown-page"),
         (coach, "/dashboard", "dashboard"),
         (coach, "/engagements/new", "engagement-form"),

@@ -17,7 +17,7 @@ from rooms.sessions.schedule import SessionDraft
 from rooms.store import open_store
 from server.config import Settings
 from server.keys import METRICS, NOTICE_SENDER, NOTICES, SESSIONS, STORE
-from tests.helpers import FakeClock, make_pair
+from tests.helpers import FakeClock, eventually, make_pair
 from tests.smtp_server import SmtpServer
 
 DAY = 86400.0
@@ -43,9 +43,16 @@ async def test_an_idle_round_is_one_claim_and_a_change_is_planned_next_round(
     assert engagement is not None
     sender = app[NOTICE_SENDER]
     await sender.tick()
-    before = store_calls(client)
-    assert await sender.tick() == 0
-    assert store_calls(client) - before == 1  # the claim, and nothing else
+
+    async def idle_round_costs_one_call() -> bool:
+        # The app's own start-up rounds (notices, retention) may still touch the store on
+        # a busy machine: they can only add calls, so one round seen at exactly one call
+        # shows that an idle round is the claim and nothing else.
+        before = store_calls(client)
+        assert await sender.tick() == 0
+        return store_calls(client) - before == 1
+
+    await eventually(idle_round_costs_one_call)
 
     start = clock.now + 3 * DAY
     await app[SESSIONS].plan(engagement, SessionDraft(start, 60, SessionKind.VIDEO))

@@ -1,7 +1,8 @@
 """`python -m bench <scenario> [--quick]`: runs scenarios, prints tables, appends JSON lines.
 
 Scenarios (issue 8): relay (1), joins (2), board (3), idle (4), media (5), pages (7), echo (6);
-soak (issue 12: memory and descriptors over 2,000 connect/join/leave cycles); all.
+soak (issue 12: memory and descriptors over 2,000 connect/join/leave cycles); scaleout (8,
+issue 17: two processes behind nginx vs one); all.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bench import machine, relay
 from bench.results import RESULTS, Recorder
 from bench.servers import CACHE, TandemFixture, ensure_peers, targets
 
-SCENARIOS = ("relay", "joins", "idle", "media", "pages", "echo", "board", "soak")
+SCENARIOS = ("relay", "joins", "idle", "scaleout", "media", "pages", "echo", "board", "soak")
 QUICK_TARGETS = ("tandem", "node-socketio", "py-socketio-tuned")
 NETNS_FLAG = "TANDEM_BENCH_NETNS"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -47,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     chosen = SCENARIOS if "all" in args.scenario else tuple(args.scenario)
     # The reference peers (and the registries to install them) only for the scenarios that
     # run them, and before entering the namespace.
-    uses_peers = bool(set(chosen) & {"relay", "joins", "idle", "media", "pages", "echo"})
+    uses_peers = bool(
+        set(chosen) & {"relay", "joins", "idle", "scaleout", "media", "pages", "echo"}
+    )
     loadgen_sha = ensure_peers() if uses_peers else None
     if not args.no_netns and os.environ.get(NETNS_FLAG) != "1" and os.geteuid() == 0:
         _reexec_in_netns()
@@ -77,12 +80,16 @@ def main(argv: list[str] | None = None) -> int:
         from bench import board
 
         pool = max(pool, board.rooms_needed(args.quick) + 8)
+    if "scaleout" in chosen:
+        from bench import scaleout
+
+        pool = max(pool, scaleout.rooms_needed())
     fixture = TandemFixture.create(pool)
     try:
         if sessions:
             rows = relay.measure_all(picked, sessions, fixture, rec, log_dir)
             output.append(relay.tables(rows))
-        for name in ("board", "media", "pages", "echo", "soak"):
+        for name in ("scaleout", "board", "media", "pages", "echo", "soak"):
             if name in chosen:
                 output.append(_scenario(name, fixture, rec, log_dir, args.quick))
     finally:
@@ -125,6 +132,10 @@ def _scenario(name: str, fixture: TandemFixture, rec: Recorder, log_dir: Path, q
             from bench import soak
 
             return soak.run(fixture, rec, log_dir, quick)
+        if name == "scaleout":
+            from bench import scaleout
+
+            return scaleout.run(fixture, rec, log_dir, quick)
         from bench import board
 
         return board.run(fixture, rec, log_dir, quick)

@@ -53,7 +53,9 @@ def run(server: Running, args: dict[str, str], log_dir: Path, time_limit: int = 
         env["TANDEM_BENCH_CREDS"] = str(server.creds)
         env["TANDEM_BENCH_OFFSET"] = str(server.take_rooms(rooms_needed(args)))
     argv += ["loadgen.mjs", "--proto", server.target.proto]
-    argv += ["--url", f"http://127.0.0.1:{server.port}", "--pids", str(server.pid)]
+    urls = ",".join(server.urls) or f"http://127.0.0.1:{server.port}"
+    pids = ",".join(str(pid) for pid in server.pids) or str(server.pid)
+    argv += ["--url", urls, "--pids", pids]
     argv += ["--label", server.target.name, "--time-limit", str(time_limit)]
     for key, value in args.items():
         argv += [f"--{key}", value]

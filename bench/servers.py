@@ -49,7 +49,8 @@ class Target:
 
     @property
     def tandem(self) -> bool:
-        return self.name == "tandem"
+        """Tandem itself (one process, or the scale-out scenario's processes)."""
+        return self.name == "tandem" or self.name.startswith("tandem-")
 
 
 def targets() -> dict[str, Target]:
@@ -220,6 +221,10 @@ class Running:
     env_note: dict[str, str]
     creds: Path | None = None
     used_rooms: int = 0
+    # Several processes behind one or two addresses (the scale-out scenario): every URL
+    # the generator spreads members over, and every pid whose CPU counts as the server's.
+    urls: list[str] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)
 
     @property
     def pid(self) -> int:

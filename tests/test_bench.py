@@ -56,3 +56,39 @@ def test_the_board_scenario_loads_1000_rooms_under_the_op_throttle_and_feeds_its
     assert "| 0.80 | met |" in goals.report([record])
     summary["p99"] = 6.0
     assert "| 1.20 | MISSED |" in goals.report([record])
+
+
+def test_quick_runs_take_both_idle_levels_of_the_goal() -> None:
+    names = [m.name for (m,) in relay.idle_sessions(quick=True)]
+    assert names == ["memory-1000", "memory-5000"]
+
+
+def test_the_goals_table_names_every_goal_of_issue_17_and_the_scale_out_ratio() -> None:
+    def record(target: str, **summary: float) -> dict[str, object]:
+        return {
+            "scenario": "scaleout",
+            "target": target,
+            "measure": "latency-ice-100",
+            "summary": summary,
+        }
+
+    text = goals.report(
+        [record("tandem-2proc-nginx", cpu_us=210.0), record("tandem-1proc", cpu_us=200.0)]
+    )
+    assert (
+        "| 2 processes behind nginx: CPU per relayed message ≤ 1.1× one process | 1.05 | met |"  # noqa: RUF001
+        in text
+    )
+    for goal in (
+        "time to media",
+        "relay p99",
+        "relay CPU per message",
+        "max ICE relay",
+        "joins per second",
+        "RSS per idle client ≤ Node socket.io (1000",
+        "RSS per idle client ≤ Node socket.io (5000",
+        "Janus",
+        "board op p99",
+    ):
+        assert goal in text, goal
+    assert "scaleout" in cli.SCENARIOS

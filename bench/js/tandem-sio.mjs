@@ -9,8 +9,16 @@ class TandemSocket {
   constructor(url, opts) {
     this.listeners = new Map();
     this.sock = null;
-    this.mgr = new Manager(url, { ...opts, autoConnect: false, extraHeaders: { Cookie: creds.cookie } });
-    this.mgr.open((err) => this.fire(err ? 'connect_error' : 'connect', err));
+    this.url = url;
+    this.opts = { ...opts, autoConnect: false, extraHeaders: { Cookie: creds.cookie } };
+    if (creds.routed) {
+      // the route key is the room's: connect at join (see tandem.mjs)
+      this.mgr = null;
+      queueMicrotask(() => this.fire('connect'));
+    } else {
+      this.mgr = new Manager(url, this.opts);
+      this.mgr.open((err) => this.fire(err ? 'connect_error' : 'connect', err));
+    }
   }
 
   on(event, fn) {
@@ -37,6 +45,7 @@ class TandemSocket {
 
   async join(room, ms) {
     const seat = seatFor(room);
+    if (!this.mgr) this.mgr = new Manager(this.url, { ...this.opts, query: { route: seat.route } });
     const sock = this.mgr.socket('/room', { auth: seat.auth });
     this.sock = sock;
     sock.on('signal', (p) => this.fire('signal', fromTandem(p)));
@@ -55,7 +64,7 @@ class TandemSocket {
 
   disconnect() {
     if (this.sock) this.sock.disconnect();
-    this.mgr._close();
+    if (this.mgr) this.mgr._close();
   }
 }
 

@@ -12,6 +12,11 @@
 // send time in microseconds, the phase tag and the sequence number. The receiver rebuilds
 // {t, seq, k, data} for the generator. Message sizes stay those of payloads.mjs (+ Tandem's
 // own fields).
+//
+// With `routed` credentials (the scale-out scenario, behind nginx) each engagement also has
+// its route key, which the room page puts in its Socket.IO URL (web/static/js/sockets.js)
+// and nginx hashes; the sio adapter then opens the connection at join, when the room and so
+// its key are known.
 import { readFileSync } from 'node:fs';
 
 const credsPath = process.env.TANDEM_BENCH_CREDS;
@@ -32,11 +37,11 @@ export function seatFor(room) {
     r = { index: nextIndex++, members: 0 };
     rooms.set(room, r);
   }
-  const [engagement, invite] = creds.engagements[r.index];
+  const [engagement, invite, route] = creds.engagements[r.index];
   const member = r.members++;
   const auth = member === 1 ? { invite } : { engagement };
   const device = `bench${process.pid}d${String(keySeq++).padStart(8, '0')}`;
-  return { auth, join: { device, session: device } };
+  return { auth, join: { device, session: device }, route };
 }
 
 export function stamp(t, seq, k) {

@@ -51,9 +51,11 @@ class DirectEmit(socketio.AsyncManager):  # type: ignore[misc]
         if not recipients:
             return
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
-        encoded = self.server.packet_class(
-            packet.EVENT, namespace=namespace, data=[event, *args]
-        ).encode()
+        encoded = self._text_event(namespace, [event, *args])
+        if encoded is None:
+            encoded = self.server.packet_class(
+                packet.EVENT, namespace=namespace, data=[event, *args]
+            ).encode()
         frames = [
             eio_packet.Packet(eio_packet.MESSAGE, part)
             for part in (encoded if isinstance(encoded, list) else [encoded])
@@ -64,6 +66,20 @@ class DirectEmit(socketio.AsyncManager):  # type: ignore[misc]
                     await self.server._send_eio_packet(eio_sid, frame)
             except EngineIOError as error:  # one closed socket must not cost the others
                 logger.debug("emit to a closing socket dropped: %r", error)
+
+    def _text_event(self, namespace: str, data: list[Any]) -> str | None:
+        """The EVENT packet as upstream's `Packet.encode` writes it, without first walking
+        the whole payload for bytes (`Packet.data_is_binary`, most of the cost of building a
+        packet for a signal): the JSON encoder refuses bytes anyway, and such an emit is left
+        to upstream's encoder, which sends its bytes as attachments."""
+        codec = self.server.packet_class
+        if codec is not packet.Packet:  # e.g. msgpack: not text at all
+            return None
+        try:
+            body: str = codec.json.dumps(data, separators=(",", ":"))
+        except TypeError:  # bytes somewhere: a binary event
+            return None
+        return ("2" if namespace == "/" else f"2{namespace},") + body
 
 
 class LocalManager(DirectEmit):

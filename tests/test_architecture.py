@@ -108,6 +108,8 @@ def test_package_inits_follow_one_convention() -> None:
     for package in ("rooms", "signaling", "server", "web", "bench", "tests"):
         for path in (ROOT / package).rglob("__init__.py"):
             where = str(path.parent.relative_to(ROOT))
+            if where.startswith("bench/.cache"):  # the bench's copy of the reference peers
+                continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
             if ast.get_docstring(tree) is None:
                 offenders.append(f"{where}: no docstring")

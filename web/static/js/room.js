@@ -45,6 +45,8 @@ const state = {
   socket: null,
   call: null,
   stream: null,
+  streamAudioOnly: null, // what the preview stream was asked for
+  wantJoin: false, // the socket joins when it connects (it connects on page load)
   iceServers: [],
   icePolicy: "all",
   peerSession: null,
@@ -129,6 +131,7 @@ async function startPreview(audioOnly) {
     const video = audioOnly ? false : { width: { ideal: 1280 }, height: { ideal: 720 } };
     state.stream?.getTracks().forEach((t) => t.stop());
     state.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+    state.streamAudioOnly = audioOnly;
     localVideo.srcObject = state.stream;
     localVideo.hidden = audioOnly;
     showError(null);
@@ -155,7 +158,10 @@ function connect() {
     setStatus("idle");
     $("controls").hidden = true;
   });
-  socket.on("connect", () => join(state.takeover));
+  // Connected (and authenticated) on page load; the seat is only claimed once asked for.
+  socket.on("connect", () => {
+    if (state.wantJoin) join(state.takeover);
+  });
   socket.on("connect_error", (error) => {
     if (error?.data?.error === ErrorCode.UNAUTHORIZED) {
       showError("error-unauthorized");
@@ -346,7 +352,9 @@ function openCall() {
   const call = new Call({
     polite: role === "client",
     // The server may require relay-only (TANDEM_ICE_TRANSPORT_POLICY=relay, docs/coturn.md).
-    makePeerConnection: (config) => new RTCPeerConnection({ ...config, iceTransportPolicy: state.icePolicy }),
+    // A candidate pool: gathering starts as the connection is made, before the offer.
+    makePeerConnection: (config) =>
+      new RTCPeerConnection({ ...config, iceTransportPolicy: state.icePolicy, iceCandidatePoolSize: 1 }),
     send: (message) => state.socket.emit(Event.SIGNAL, { ...message, to: state.peerSession }),
     log: (...args) => console.debug("call:", ...args.map(String)),
     onTrack: ({ track, streams }) => {
@@ -494,6 +502,7 @@ $("screen").hidden = !canShareScreen(navigator.mediaDevices);
 
 $("leave").addEventListener("click", async () => {
   state.left = true;
+  state.wantJoin = false;
   sessionStorage.removeItem(joinedFlag);
   await state.socket?.timeout(3000).emitWithAck(Event.LEAVE, {}).catch(() => {});
   state.socket?.disconnect();
@@ -528,6 +537,7 @@ $("rejoin").addEventListener("click", async () => {
   state.peerWasHere = false;
   showError(null);
   if (await startPreview($("audio-only").checked)) {
+    state.wantJoin = true;
     if (state.socket) state.socket.connect();
     else connect();
   }
@@ -580,9 +590,22 @@ $("camera-select").addEventListener("change", (e) => switchDevice("video", e.tar
 $("mic-select").addEventListener("change", (e) => switchDevice("audio", e.target.value));
 $("speaker-select").addEventListener("change", (e) => remoteVideo.setSinkId?.(e.target.value).catch(() => {}));
 
+// Into the room. Everything that can happen before the click has happened (the
+// socket connected and authenticated on page load, the camera on in the preview, whose
+// stream is reused), so what is left is the seat claim.
+async function enter() {
+  const audioOnly = $("audio-only").checked;
+  const live = state.stream?.active && state.stream.getTracks().every((t) => t.readyState === "live");
+  if (!(live && state.streamAudioOnly === audioOnly) && !(await startPreview(audioOnly))) return;
+  state.wantJoin = true;
+  if (!state.socket) connect();
+  else if (state.socket.connected) join(state.takeover);
+  else if (!state.socket.active) state.socket.connect(); // connecting: it joins on connect
+}
+
 $("join").addEventListener("click", async () => {
   $("join").disabled = true;
-  if (await startPreview($("audio-only").checked)) connect();
+  await enter();
   $("join").disabled = false;
 });
 $("audio-only").addEventListener("change", (e) => startPreview(e.target.checked));
@@ -601,6 +624,7 @@ $("join").disabled = false;
 // A reload during a call goes straight back in: no click, and the other side waits.
 (async () => {
   render();
+  if (!rehearsing) connect(); // connected before the click: the join is all that is left
   const ok = await startPreview(false);
-  if (ok && sessionStorage.getItem(joinedFlag)) connect();
+  if (ok && sessionStorage.getItem(joinedFlag)) enter();
 })();

@@ -3,14 +3,16 @@
 latency is from sending an `op` to the client's socket receiving its `applied` broadcast.
 
 The server acks and broadcasts only after the store committed the record (signaling/board.py
-applies under a per-engagement lock, then emits), so every measured op was durable before it
-became visible. The generator speaks Socket.IO's wire protocol directly over aiohttp websockets
-(as loadgen.mjs's "lite" client does): python-socketio's own client would cost more CPU on the
-generator's core than the server spends, and the latency would be the generator's.
+applies under a per-engagement lock, then emits; SQLite commits with group commit, the ops
+arriving during one commit sharing the next transaction and fsync), so every measured op was
+durable before it became visible. The generator speaks Socket.IO's wire protocol directly over
+aiohttp websockets (as loadgen.mjs's "lite" client does): python-socketio's own client would
+cost more CPU on the generator's core than the server spends, and the latency would be the
+generator's.
 
-Both backends are measured: SQLite (one transaction per op) and Redis (a redis-server started
-on a free port with append-only persistence, holding a copy of the fixture); see
-docs/performance.md.
+Both backends are measured: SQLite (group commit) and Redis (one script per op; a
+redis-server started on a free port with append-only persistence, holding a copy of the
+fixture); see docs/performance.md.
 """
 
 from __future__ import annotations
@@ -368,7 +370,7 @@ def run(fixture: TandemFixture, rec: Recorder, log_dir: Path, quick: bool) -> st
     notes = (
         "\nLatency: coach sends `op` → client's socket receives `applied`. Acks and broadcasts "
         "come after the store's commit, so every op was durable before it was visible or "
-        "acked (SQLite: one transaction per op). "
+        "acked (SQLite: group commit, each op acked after the transaction holding it). "
     )
     notes += (
         "Redis: redis-server on the server's core with appendonly yes, appendfsync everysec "

@@ -5,7 +5,11 @@ compare-and-set on the version; on a lost race (another process committed first)
 again on top of the newer board, as often as it takes: a valid edit is never refused for
 contention. The store's turns make that fair (the loser claims the next commit, see
 BoardStore.board_apply), so each retry waits for at most one other edit; only an
-unreachable store (`unavailable`) ends the loop without applying. An op id seen before
+unreachable store (`unavailable`) or back-pressure (`try-again`, rooms/board_backlog.py)
+ends the loop without applying. An op costs the store one round trip: the board it is
+applied to is the one this process last committed (kept for the busiest CACHED_BOARDS
+boards; a stale one only loses its compare-and-set), and the commit itself checks that the
+program is open and records the role's activity. An op id seen before
 is answered with its first version and applied nothing, so a browser may resend an
 unacknowledged edit after a reconnect without doubling it.
 
@@ -23,13 +27,17 @@ import datetime
 import logging
 import random
 import secrets
+import weakref
+from collections import OrderedDict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rooms import validation
-from rooms.board.ops import apply, item_id, parse_op
+from rooms.board.ops import Op, apply, item_id, parse_op
 from rooms.board.records import BoardRecord, BoardSnapshot, PrivateNote
 from rooms.board.schema import NEXT_SESSION, NOTE_TEXT, empty_board
+from rooms.board_backlog import Backlog, Ticket
 from rooms.calls import CallKind
 from rooms.clock import Clock
 from rooms.errors import Forbidden, InvalidInput, TandemError
@@ -45,6 +53,7 @@ TURN_POLL_FIRST = 0.0005
 TURN_POLL_MAX = 0.004
 CATCH_UP_LIMIT = 500  # more missed operations than this: a snapshot is cheaper
 HISTORY_LIMIT = 200
+CACHED_BOARDS = 1024  # boards whose latest state this process keeps (the busiest)
 MAX_PRIVATE_NOTES = 300
 
 
@@ -77,10 +86,13 @@ class BoardBacking(BoardStore, LifecycleStore, Protocol):
 
 
 class Boards:
-    def __init__(self, store: BoardBacking, clock: Clock) -> None:
+    def __init__(self, store: BoardBacking, clock: Clock, backlog: Backlog | None = None) -> None:
         self._store = store
         self._clock = clock
         self._touched: dict[tuple[str, Role], float] = {}
+        self._cached: OrderedDict[str, BoardSnapshot] = OrderedDict()
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._backlog = backlog or Backlog()
 
     async def snapshot(self, engagement: Engagement) -> BoardSnapshot:
         stored = await self._store.board_snapshot(engagement.id)
@@ -92,46 +104,122 @@ class Boards:
             return None
         return await self._store.board_ops_since(engagement.id, since, CATCH_UP_LIMIT)
 
+    def admission(self) -> AbstractContextManager[Ticket]:
+        """A place in this process's backlog for one edit, held by the `with` block that
+        also waits for the board and applies; raises TryAgain when it is full."""
+        return self._backlog.admit()
+
     async def apply(
-        self, engagement: Engagement, role: Role, op_id: object, raw_op: object
+        self,
+        engagement: Engagement,
+        role: Role,
+        op_id: object,
+        raw_op: object,
+        ticket: Ticket | None = None,
     ) -> Applied:
-        """Raises InvalidInput, Forbidden, NotFound, Conflict (an add whose id exists) or
-        StoreUnavailable, having changed nothing; never gives up because others edit."""
+        """Raises InvalidInput, Forbidden, NotFound, Conflict (an add whose id exists),
+        TryAgain (`ticket`'s deadline passed before a commit started) or StoreUnavailable,
+        having changed nothing; never gives up because others edit."""
         checked_id = item_id(op_id, "op_id")
         op = parse_op(raw_op)
-        await self._writable(engagement)
         contender = secrets.token_hex(8)  # this edit's claim on a turn, across its attempts
         lost_at: int | None = None
-        waits = 0
         while True:
-            current = await self.snapshot(engagement)
-            if current.version == lost_at:
-                # Nothing committed since we lost: another edit holds the turn. Let it.
-                waits += 1
-                await asyncio.sleep(_jitter(waits))
-                continue
-            now = self._clock()
-            try:
-                state = apply(current.state, op, role, now)
-            except TandemError:
-                # A resend of an op that was applied (its ack was lost) may no longer
-                # apply (an add whose id now exists): it is answered as applied.
-                first = await self._store.board_op(engagement.id, checked_id)
-                if first is not None:
-                    return Applied(first, True)
-                raise
-            record = BoardRecord(current.version + 1, checked_id, role, now, op.to_wire())
-            commit = await self._store.board_apply(
-                engagement.id, current.version, record, state, contender
-            )
+            async with self._lock_of(engagement.id):
+                attempt = await self._attempt(engagement, role, checked_id, op, ticket, lost_at)
+                if isinstance(attempt, Applied):
+                    return attempt
+                record, state = attempt
+                commit_step = asyncio.ensure_future(
+                    self._store.board_apply(
+                        engagement.id, record.version - 1, record, state, contender
+                    )
+                )
+                if self._store.board_commits_in_order:
+                    # The next edit of this board may join the same transaction: it is
+                    # applied on top of this one, and committed after it or not at all.
+                    self._remember(engagement.id, BoardSnapshot(record.version, state))
+                else:
+                    await asyncio.wait([commit_step])
+            commit = await commit_step
+            if commit is None or commit.closed or commit.duplicate:
+                self._cached.pop(engagement.id, None)
             if commit is None:
-                lost_at = current.version
+                lost_at = record.version - 1
                 continue
-            await self._touch_at(engagement.id, role, now)
+            if commit.closed:
+                refuse_if_closed(record.at)  # the store found it closed, in the same step
             if commit.duplicate:
                 first = await self._store.board_op(engagement.id, checked_id)
                 return Applied(first or record, True)
+            self._remember(engagement.id, BoardSnapshot(record.version, state))
             return Applied(record, False)
+
+    async def _attempt(
+        self,
+        engagement: Engagement,
+        role: Role,
+        op_id: str,
+        op: Op,
+        ticket: Ticket | None,
+        lost_at: int | None,
+    ) -> tuple[BoardRecord, dict[str, Any]] | Applied:
+        """Under the board's lock: the record and board to commit next, or the answer of a
+        resend that no longer applies."""
+        waits = 0
+        while True:
+            if ticket is not None:
+                ticket.check()
+            current = await self._latest(engagement, fresh=lost_at is not None)
+            if current.version != lost_at:
+                break
+            # Nothing committed since we lost: another edit holds the turn. Let it.
+            waits += 1
+            await asyncio.sleep(_jitter(waits))
+        now = self._clock()
+        try:
+            state = apply(current.state, op, role, now)
+        except TandemError:
+            # A closed program refuses everything as closed. A resend of an op that was
+            # applied (its ack was lost) may no longer apply (an add whose id now exists):
+            # it is answered as applied.
+            await self._writable(engagement)
+            first = await self._store.board_op(engagement.id, op_id)
+            if first is not None:
+                return Applied(first, True)
+            raise
+        return BoardRecord(current.version + 1, op_id, role, now, op.to_wire()), state
+
+    def _lock_of(self, engagement_id: str) -> asyncio.Lock:
+        """First come, first served per board in this process; a lock lives while an
+        edit holds or awaits it."""
+        lock = self._locks.get(engagement_id)
+        if lock is None:
+            lock = self._locks[engagement_id] = asyncio.Lock()
+        return lock
+
+    async def _latest(self, engagement: Engagement, fresh: bool) -> BoardSnapshot:
+        """The board as this process last committed (or is committing) or read it, or
+        (`fresh`, or not cached) as the store holds it. A cached board another process
+        has moved on from only costs a lost compare-and-set, after which the store is
+        read."""
+        cached = None if fresh else self._cached.get(engagement.id)
+        if cached is not None:
+            self._cached.move_to_end(engagement.id)
+            return cached
+        current = await self.snapshot(engagement)
+        self._remember(engagement.id, current, read=True)
+        return current
+
+    def _remember(self, engagement_id: str, snapshot: BoardSnapshot, read: bool = False) -> None:
+        """Keeps the newest board: a commit that completes after a later edit of the same
+        board was applied on top of it does not step the cache back (a read replaces it)."""
+        cached = self._cached.get(engagement_id)
+        if read or cached is None or cached.version < snapshot.version:
+            self._cached[engagement_id] = snapshot
+        self._cached.move_to_end(engagement_id)
+        if len(self._cached) > CACHED_BOARDS:
+            self._cached.popitem(last=False)
 
     async def _writable(self, engagement: Engagement) -> None:
         refuse_if_closed(await self._store.closed_at(engagement.id))

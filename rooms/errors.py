@@ -9,6 +9,7 @@
     ├── Throttled             too many attempts; retry later ("throttled")
     ├── NotSeated             this connection holds no seat (left or replaced) ("not-joined")
     ├── Busy                  a shared capacity (e.g. echo peers) is exhausted; retry later ("busy")
+    ├── TryAgain              board backlog full; nothing applied, send it again ("try-again")
     ├── Unauthorized          no valid invite or login at connect ("unauthorized")
     ├── AwaitingAdmission     another device's join waits to be let in ("waiting")
     └── StoreUnavailable      the backing store cannot be reached ("unavailable")
@@ -38,6 +39,9 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal"  # a bug: no exception carries it (signaling/acks.py answers it)
     BUSY = "busy"
     WAITING = "waiting"
+
+
+    TRY_AGAIN = "try-again"
 
 
 class TandemError(Exception):
@@ -118,6 +122,21 @@ class AwaitingAdmission(TandemError):
 
     def to_wire(self) -> dict[str, object]:
         return {**super().to_wire(), "asked": self.asked, "request": self.request}
+
+
+class TryAgain(TandemError):
+    """Back-pressure: the server is committing as fast as it can and this request would
+    wait too long; nothing was changed, and the same request (same op id) may be sent
+    again after `retry_after` seconds."""
+
+    code = ErrorCode.TRY_AGAIN
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def to_wire(self) -> dict[str, object]:
+        return {**super().to_wire(), "retry_after": self.retry_after}
 
 
 class StoreUnavailable(TandemError):

@@ -5,15 +5,18 @@ sockets; `board-coach:<id>` holds only the coach's. Board operations go to the f
 private notes only ever to the second, so a client socket is never in a room that could
 carry them.
 
-Operations are applied one at a time per engagement (a lock per engagement in this
-process, compare-and-set in the store across processes) and broadcast in version order.
+Operations are applied one at a time per engagement (the service's lock per engagement in
+this process, compare-and-set in the store across processes) and broadcast once committed,
+in commit order as a rule; a screen that gets a record early keeps it until the gap is
+filled.
 The sender learns its version from the ack, everyone else from `applied`; browsers apply
 records strictly in version order and resync from their last version after a reconnect.
+Past this process's bounded backlog an op is answered `try-again` at once (the service's
+admission, rooms/board_backlog.py), so none waits for seconds under overload.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -62,16 +65,10 @@ class BoardNamespace(Namespace[Viewer]):
     def __init__(self, authenticator: Authenticator, boards: Boards, clock: Clock) -> None:
         super().__init__(BOARD_NAMESPACE, BoardEvent, Viewer, authenticator, clock, RATE)
         self._boards = boards
-        self._locks: dict[str, asyncio.Lock] = {}
 
     async def disconnected(self, viewer: Viewer, reason: str) -> None:
         if not viewer.joined:
             return
-        engagement_id = viewer.identity.engagement.id
-        if not any(v.identity.engagement.id == engagement_id for v in self.sockets.values()):
-            lock = self._locks.get(engagement_id)
-            if lock is not None and not lock.locked():
-                del self._locks[engagement_id]
         await self._boards.drop_presence(viewer.identity.engagement, viewer.sid)
         await self._broadcast_presence(viewer.identity)
 
@@ -108,15 +105,15 @@ class BoardNamespace(Namespace[Viewer]):
         request = OpRequest.parse(payload)
         identity = viewer.identity
         engagement_id = identity.engagement.id
-        async with self._locks.setdefault(engagement_id, asyncio.Lock()):
+        with self._boards.admission() as ticket:
             applied = await self._boards.apply(
-                identity.engagement, identity.role, request.op_id, request.op
+                identity.engagement, identity.role, request.op_id, request.op, ticket
             )
-            record = applied.record.to_wire()
-            if not applied.duplicate:
-                await self.emit(
-                    BoardEvent.APPLIED, record, room=board_room(engagement_id), skip_sid=viewer.sid
-                )
+        record = applied.record.to_wire()
+        if not applied.duplicate:
+            await self.emit(
+                BoardEvent.APPLIED, record, room=board_room(engagement_id), skip_sid=viewer.sid
+            )
         return ok(version=applied.record.version, record=record, duplicate=applied.duplicate)
 
     async def on_presence(self, viewer: Viewer, payload: object) -> Ack:

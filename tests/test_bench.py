@@ -56,6 +56,12 @@ def test_the_board_scenario_loads_1000_rooms_under_the_op_throttle_and_feeds_its
     assert "| 0.80 | met |" in goals.report([record])
     summary["p99"] = 6.0
     assert "| 1.20 | MISSED |" in goals.report([record])
+    redis = {"p99": 2.5, "cpu_us": 450.0, "rooms": 1000, "measure": "ops-1000rooms-500/s"}
+    both = [record, {**record, "target": "tandem-redis", "summary": redis}]
+    printed = goals.report(both)
+    assert "(Redis; 1000 rooms here) | 0.50 | met |" in printed
+    assert "board server CPU per op ≤ 300 µs (Redis) | 1.50 | MISSED |" in printed
+    assert "board server CPU per op ≤ 300 µs (SQLite) | - | not measured |" in printed
 
 
 def test_quick_runs_take_both_idle_levels_of_the_goal() -> None:

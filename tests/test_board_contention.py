@@ -2,20 +2,24 @@
 
 Two real `tandem serve` processes on one redis-server: the coach's sockets on one, the
 client's on the other, 2,000 mixed operations sent at once from both. Every one must be
-applied (no `conflict`, no error of any kind), the versions must be 1..N with no gap or
-repeat, and a coach's and a client's screen (folding `applied` in version order) must end
-on the board the store holds. The same on SQLite in one process.
+applied (no `conflict`, no error of any kind; an edit the backlog refuses with
+`try-again` is sent again with its op id, as the page does), the versions must be 1..N
+with no gap or repeat, and a coach's and a client's screen (folding `applied` in version
+order) must end on the board the store holds. The same on SQLite in one process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import random
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
 
+from rooms.errors import ErrorCode
 from rooms.models import Role
 from rooms.store import Store, open_store
 from tests.boards import Mirror, board_client, board_coach, op_id
@@ -95,12 +99,21 @@ async def storm(
         assert (await sender.call("join"))["ok"] is True
 
     async def send(sender: Recorder, op: dict[str, Any]) -> dict[str, Any]:
-        # One process applies one edit of a board at a time, so the last of 1,000 waits
-        # for 999 others: a generous bound for a loaded machine, not a measure.
-        answer: dict[str, Any] = await sender.sio.call(
-            "op", {"op_id": op_id(), "op": op}, namespace=sender.namespace, timeout=480
-        )
-        return answer
+        # One process applies one edit of a board at a time, so most of 1,000 at once
+        # are refused `try-again` by the backlog (rooms/board_backlog.py) and sent again
+        # with the same op id, as the page does; `throttled` when the resends exceed the
+        # socket's budget. The timeouts are generous bounds for a loaded machine.
+        request = {"op_id": op_id(), "op": op}
+        for refusals in itertools.count():
+            answer: dict[str, Any] = await sender.sio.call(
+                "op", request, namespace=sender.namespace, timeout=120
+            )
+            if answer.get("error") not in (ErrorCode.TRY_AGAIN, ErrorCode.THROTTLED):
+                return answer
+            # The page's backoff (board_state.js retryDelay): doubling to 3 s, ±50 %.
+            delay = min(3.0, answer.get("retry_after", 1.0) * 2 ** min(refusals, 8))
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
 
     calls = [send(s, op) for s, role, n in senders for op in mixed_ops(role, n)]
     acks = await asyncio.gather(*calls)

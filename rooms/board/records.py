@@ -37,10 +37,12 @@ class BoardSnapshot:
 @dataclass(frozen=True, slots=True)
 class BoardCommit:
     """`duplicate` is True when the op_id had been applied before (a resend after a lost
-    ack); `version` is then the version it got the first time."""
+    ack); `version` is then the version it got the first time. `closed` is True when the
+    program is closed: nothing was stored (version 0)."""
 
     version: int
     duplicate: bool
+    closed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

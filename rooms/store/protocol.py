@@ -306,6 +306,12 @@ class BoardStore(Protocol):
     op id, compare the version, append the record, replace the snapshot).
     """
 
+    # True when this process's board_apply calls are committed in the order they were
+    # made (SQLite's group commit queue): then the next edit of a board may be applied on
+    # top of one still being committed and join its transaction. False (Redis, whose
+    # calls travel on several connections): an edit waits for the previous one's commit.
+    board_commits_in_order: bool
+
     async def board_snapshot(self, engagement_id: str) -> BoardSnapshot | None:
         """None while nobody has changed the board yet (version 0)."""
         ...
@@ -318,16 +324,21 @@ class BoardStore(Protocol):
         state: dict[str, Any],
         contender: str = "",
     ) -> BoardCommit | None:
-        """If `record.op_id` was applied before, returns its commit with duplicate=True and
-        stores nothing. Otherwise stores `record` and `state` only if the board is still at
-        `expected_version` (`record.version` must be `expected_version + 1`); returns None
-        when it is not (another operation won the race; the caller re-applies on top).
+        """If the engagement's program is closed, returns a commit with closed=True and
+        stores nothing. If `record.op_id` was applied before, returns its commit with
+        duplicate=True and stores nothing. Otherwise stores `record` and `state` only if
+        the board is still at `expected_version` (`record.version` must be
+        `expected_version + 1`); returns None when it is not (another operation won the
+        race; the caller re-applies on top).
 
         Turns keep this fair: a `contender` (one id per edit, across its attempts) whose
         commit loses claims the board's next turn for BOARD_TURN_SECONDS; until it commits
         or the claim lapses, every other contender's commit returns None without being
         compared. So a process that lost once wins its next attempt, and a faster process
-        cannot starve a slower one's edit. An empty contender claims nothing."""
+        cannot starve a slower one's edit. An empty contender claims nothing.
+
+        A stored record also counts as `record.role`'s activity at `record.at`
+        (board_touch), in the same step: an op costs the store one round trip."""
         ...
 
     async def board_op(self, engagement_id: str, op_id: str) -> BoardRecord | None:

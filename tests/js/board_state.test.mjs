@@ -1,7 +1,7 @@
 // BoardSync applies server records in version order and shows own edits on top.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BoardSync, applyOp } from "../../web/static/js/board_state.js";
+import { BoardSync, RETRY_MAX_MS, applyOp, retryDelay } from "../../web/static/js/board_state.js";
 
 const defaults = { goals: { title: "", parent: null, progress: 0, status: "active" }, homework: { text: "", goal: null, done: false }, notes: { text: "" } };
 const empty = () => ({ agreement: { client_expectations: "" }, goals: [], homework: [], notes: [] });
@@ -58,4 +58,26 @@ test("pending edits remember when they were made", () => {
   sync.propose({ type: "set", section: "agreement", field: "client_expectations", value: "a" }, 500);
   sync.propose({ type: "set", section: "agreement", field: "client_expectations", value: "b" }, 900);
   assert.equal(sync.oldestPendingAt, 500);
+});
+
+test("a refused edit is retried after the server's hint, backing off, never past the cap", () => {
+  const middle = () => 0.5; // no jitter
+  assert.equal(retryDelay(0, 0.2, middle), 200);
+  assert.equal(retryDelay(1, 0.2, middle), 400);
+  assert.equal(retryDelay(2, 0.2, middle), 800);
+  assert.equal(retryDelay(20, 0.2, middle), RETRY_MAX_MS);
+  assert.equal(retryDelay(0, undefined, middle), 200);
+  for (const attempt of [0, 3, 9]) {
+    assert.ok(retryDelay(attempt, 0.2, () => 0) >= 25);
+    assert.ok(retryDelay(attempt, 0.2, () => 0.999) < RETRY_MAX_MS * 1.5);
+  }
+});
+
+test("a refused edit stays pending under its op id until it is confirmed", () => {
+  const sync = new BoardSync("coach");
+  sync.joined({ snapshot: empty(), version: 0, defaults });
+  const entry = sync.propose({ type: "set", section: "agreement", field: "client_expectations", value: "x" });
+  assert.ok(sync.holds(entry.op_id));
+  sync.take(record(1, entry.op, "coach", entry.op_id));
+  assert.ok(!sync.holds(entry.op_id));
 });

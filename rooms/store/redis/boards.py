@@ -12,8 +12,9 @@ Keys per engagement (all under `tandem:`):
 - `private-notes:<id>` and `private-notes-created:<id>`: hashes note id -> JSON
   (text, updated_at) and note id -> created_at. No board command reads them.
 
-`board_apply` is one Lua script (APPLY): the op-id check, the version compare, the log
-append and the snapshot replace happen together or not at all, which is what the SQLite
+`board_apply` is one Lua script (APPLY), one round trip: the closed check, the op-id
+check, the version compare, the log append, the snapshot replace and the role's activity
+happen together or not at all, which is what the SQLite
 backend's IMMEDIATE transaction gives. The method returns only after Redis accepted the
 script, so an acknowledged edit is in Redis (and in its append-only file within
 `appendfsync`'s window, docs/deploy.md), and with REDIS_WAIT_REPLICAS on the replicas too
@@ -25,20 +26,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.errors import NotFound
 from rooms.models import Role
 from rooms.store.protocol import BOARD_TURN_SECONDS
 from rooms.store.redis.base import RedisBase, guarded, keyname, text, texts
 from rooms.store.redis.engagements import engagement_key
+from rooms.store.redis.lifecycle import closed_key
 from rooms.store.redis.seats import node_key
 
-# KEYS: engagement, board, ops, opids, turn. ARGV: expected version, new version, op id,
-# record JSON, state JSON, contender, turn ms. Returns {-1} unknown engagement, {0} lost
-# the race (or another contender has the turn), {1, version} duplicate op id,
-# {2, version} applied. A contender that loses claims the next turn (docs/board.md).
+# KEYS: engagement, board, ops, opids, turn, closed, activity. ARGV: expected version, new
+# version, op id, record JSON, state JSON, contender, turn ms, role, time. Returns {-1}
+# unknown engagement, {-2} program closed, {0} lost the race (or another contender has
+# the turn), {1, version} duplicate op id, {2, version} applied. A contender that loses
+# claims the next turn (docs/board.md). An applied record is also its role's activity.
 APPLY = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+if redis.call('EXISTS', KEYS[6]) == 1 then return {-2} end
 local seen = redis.call('HGET', KEYS[4], ARGV[3])
 if seen then
   -- Rewritten so this connection's WAIT also covers the first write of this op id.
@@ -56,6 +62,10 @@ redis.call('HSET', KEYS[2], 'version', ARGV[2], 'state', ARGV[5])
 redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[2])
 if turn then redis.call('DEL', KEYS[5]) end
+local active = redis.call('HGET', KEYS[7], ARGV[8])
+if not active or tonumber(active) < tonumber(ARGV[9]) then
+  redis.call('HSET', KEYS[7], ARGV[8], ARGV[9])
+end
 return {2, tonumber(ARGV[2])}
 """
 
@@ -110,6 +120,8 @@ def _found(outcome: int) -> int:
 
 
 class BoardsMixin(RedisBase):
+    board_commits_in_order = False  # scripts go out on several pooled connections
+
     @guarded
     async def board_snapshot(self, engagement_id: str) -> BoardSnapshot | None:
         fields = texts(await self._redis.hgetall(_board_key(engagement_id)))
@@ -136,18 +148,24 @@ class BoardsMixin(RedisBase):
                 _ops_key(engagement_id),
                 keyname("board-opids", engagement_id),
                 keyname("board-turn", engagement_id),
+                closed_key(engagement_id),
+                keyname("board-activity", engagement_id),
             ],
             [
                 str(expected_version),
                 str(record.version),
                 record.op_id,
-                json.dumps(record.to_wire(), ensure_ascii=False),
-                json.dumps(state, ensure_ascii=False),
+                orjson.dumps(record.to_wire()).decode(),
+                orjson.dumps(state).decode(),
                 contender,
                 str(int(BOARD_TURN_SECONDS * 1000)),
+                record.role.value,
+                repr(record.at),
             ],
         )
         kind = _found(int(outcome[0]))
+        if kind == -2:
+            return BoardCommit(0, duplicate=False, closed=True)
         if kind == 0:
             return None
         return BoardCommit(int(outcome[1]), duplicate=kind == 1)

@@ -24,7 +24,7 @@ return redis.call('GET', KEYS[2])
 """
 
 
-def _closed_key(engagement_id: str) -> str:
+def closed_key(engagement_id: str) -> str:
     return keyname("closed", engagement_id)
 
 
@@ -33,7 +33,7 @@ class LifecycleMixin(RedisBase):
     async def close_engagement(self, engagement_id: str, now: float) -> float:
         closed = await self._script(
             CLOSE,
-            [engagement_key(engagement_id), _closed_key(engagement_id), keyname("closed-at")],
+            [engagement_key(engagement_id), closed_key(engagement_id), keyname("closed-at")],
             [repr(now), engagement_id],
         )
         if closed is None:
@@ -42,7 +42,7 @@ class LifecycleMixin(RedisBase):
 
     @guarded
     async def closed_at(self, engagement_id: str) -> float | None:
-        raw = await self._redis.get(_closed_key(engagement_id))
+        raw = await self._redis.get(closed_key(engagement_id))
         return None if raw is None else float(text(raw))
 
     @guarded
@@ -69,6 +69,6 @@ class LifecycleMixin(RedisBase):
     @guarded
     async def erase_lifecycle(self, engagement_id: str) -> None:
         async with self._redis.pipeline(transaction=True) as tx:
-            tx.delete(_closed_key(engagement_id), keyname("erase-claim", engagement_id))
+            tx.delete(closed_key(engagement_id), keyname("erase-claim", engagement_id))
             tx.zrem(keyname("closed-at"), engagement_id)
             await tx.execute()

@@ -1,9 +1,12 @@
 """Goal boards: snapshot row, operation log, activity, and the separate private notes.
 
-`board_apply` runs as one IMMEDIATE transaction: the op-id check, the version compare,
-the log append and the snapshot replace commit together or not at all, and the snapshot
-update is itself conditional on the version (`WHERE version = ?`), so two processes
-sharing the file cannot both commit on top of the same version. A losing contender's
+`board_apply` runs inside one IMMEDIATE transaction: the closed check, the op-id check,
+the version compare, the log append, the snapshot replace and the role's activity commit
+together or not at all, and the snapshot update is itself conditional on the version
+(`WHERE version = ?`), so two processes sharing the file cannot both commit on top of the
+same version. The ops that arrive while one transaction commits share the next one and
+its fsync (group commit, rooms/store/sqlite/group_commit.py); each caller is answered
+only after the transaction holding its op committed. A losing contender's
 claim on the next turn (BoardStore.board_apply) is a row in `board_turns`, checked in the
 same transaction.
 
@@ -13,17 +16,20 @@ it belongs to this process's connection and is gone when the process is.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
+import orjson
 
 from rooms.board.records import BoardCommit, BoardRecord, BoardSnapshot, PrivateNote
 from rooms.errors import NotFound
 from rooms.models import Role
 from rooms.store.protocol import BOARD_TURN_SECONDS
 from rooms.store.sqlite.base import SqliteBase
+from rooms.store.sqlite.group_commit import GroupCommit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS boards (
@@ -70,28 +76,96 @@ CREATE TABLE IF NOT EXISTS private_notes (
 """
 
 
+TOUCH_SQL = (
+    "INSERT INTO board_activity VALUES (?, ?, ?) ON CONFLICT"
+    " (engagement_id, role) DO UPDATE SET at = max(at, excluded.at)"
+)
+
+
 def _record(row: sqlite3.Row) -> BoardRecord:
     return BoardRecord(
         row["version"], row["op_id"], Role(row["role"]), row["at"], json.loads(row["op"])
     )
 
 
-async def _turn(db: aiosqlite.Connection, engagement_id: str, now: float) -> str | None:
-    """The contender holding this board's next turn, if its claim has not lapsed."""
-    async with db.execute(
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    engagement_id: str
+    expected_version: int
+    record: BoardRecord
+    state: dict[str, Any]
+    contender: str
+
+
+def _commit(db: sqlite3.Connection, item: _Pending) -> BoardCommit | None:
+    """One op inside a group commit (rooms/store/sqlite/group_commit.py), on the
+    connection's thread: closed check, op-id check, turn, version compare, then the log
+    append, the snapshot replace and the role's activity."""
+    engagement_id, record = item.engagement_id, item.record
+    if db.execute(
+        "SELECT 1 FROM closed_engagements WHERE engagement_id = ?", (engagement_id,)
+    ).fetchone():
+        return BoardCommit(0, duplicate=False, closed=True)
+    seen = db.execute(
+        "SELECT version FROM board_ops WHERE engagement_id = ? AND op_id = ?",
+        (engagement_id, record.op_id),
+    ).fetchone()
+    if seen is not None:
+        return BoardCommit(seen[0], duplicate=True)
+    row = db.execute(
         "SELECT contender FROM board_turns WHERE engagement_id = ? AND until > ?",
-        (engagement_id, now),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return str(row["contender"]) if row else None
+        (engagement_id, record.at),
+    ).fetchone()
+    turn = str(row[0]) if row else None
+    if turn is not None and turn != item.contender:
+        return None
+    encoded = orjson.dumps(item.state).decode()
+    if item.expected_version == 0:
+        cursor = db.execute(
+            "INSERT INTO boards VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (engagement_id, record.version, encoded),
+        )
+    else:
+        cursor = db.execute(
+            "UPDATE boards SET version = ?, state = ? WHERE engagement_id = ? AND version = ?",
+            (record.version, encoded, engagement_id, item.expected_version),
+        )
+    if cursor.rowcount != 1:
+        if item.contender and turn is None:
+            db.execute(
+                "INSERT OR REPLACE INTO board_turns VALUES (?, ?, ?)",
+                (engagement_id, item.contender, record.at + BOARD_TURN_SECONDS),
+            )
+        return None
+    if turn is not None:
+        db.execute("DELETE FROM board_turns WHERE engagement_id = ?", (engagement_id,))
+    db.execute(
+        "INSERT INTO board_ops VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            engagement_id,
+            record.version,
+            record.op_id,
+            record.role.value,
+            record.at,
+            orjson.dumps(record.op).decode(),
+        ),
+    )
+    db.execute(TOUCH_SQL, (engagement_id, record.role.value, record.at))
+    return BoardCommit(record.version, duplicate=False)
 
 
 class BoardsMixin(SqliteBase):
+    board_commits_in_order = True  # the group commit queue is first in, first committed
+
     async def board_snapshot(self, engagement_id: str) -> BoardSnapshot | None:
         row = await self._one(
             "SELECT version, state FROM boards WHERE engagement_id = ?", (engagement_id,)
         )
         return BoardSnapshot(row["version"], json.loads(row["state"])) if row else None
+
+    @functools.cached_property
+    def _board_commits(self) -> GroupCommit[_Pending, BoardCommit | None]:
+        return GroupCommit(self._db, self._lock, _commit)
 
     async def board_apply(
         self,
@@ -103,53 +177,9 @@ class BoardsMixin(SqliteBase):
     ) -> BoardCommit | None:
         if record.version != expected_version + 1:
             raise ValueError("a board record must be exactly one version newer")
+        pending = _Pending(engagement_id, expected_version, record, state, contender)
         try:
-            async with self._tx() as db:
-                async with db.execute(
-                    "SELECT version FROM board_ops WHERE engagement_id = ? AND op_id = ?",
-                    (engagement_id, record.op_id),
-                ) as cursor:
-                    seen = await cursor.fetchone()
-                if seen is not None:
-                    return BoardCommit(seen["version"], duplicate=True)
-                turn = await _turn(db, engagement_id, record.at)
-                if turn is not None and turn != contender:
-                    return None
-                encoded = json.dumps(state, ensure_ascii=False)
-                if expected_version == 0:
-                    cursor = await db.execute(
-                        "INSERT INTO boards VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                        (engagement_id, record.version, encoded),
-                    )
-                else:
-                    cursor = await db.execute(
-                        "UPDATE boards SET version = ?, state = ?"
-                        " WHERE engagement_id = ? AND version = ?",
-                        (record.version, encoded, engagement_id, expected_version),
-                    )
-                if cursor.rowcount != 1:
-                    if contender and turn is None:
-                        await db.execute(
-                            "INSERT OR REPLACE INTO board_turns VALUES (?, ?, ?)",
-                            (engagement_id, contender, record.at + BOARD_TURN_SECONDS),
-                        )
-                    return None
-                if turn is not None:
-                    await db.execute(
-                        "DELETE FROM board_turns WHERE engagement_id = ?", (engagement_id,)
-                    )
-                await db.execute(
-                    "INSERT INTO board_ops VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        engagement_id,
-                        record.version,
-                        record.op_id,
-                        record.role.value,
-                        record.at,
-                        json.dumps(record.op, ensure_ascii=False),
-                    ),
-                )
-                return BoardCommit(record.version, duplicate=False)
+            return await self._board_commits.submit(pending)
         except sqlite3.IntegrityError as exc:
             raise NotFound("No such engagement.") from exc
 
@@ -184,11 +214,7 @@ class BoardsMixin(SqliteBase):
     async def board_touch(self, engagement_id: str, role: Role, now: float) -> None:
         try:
             async with self._tx() as db:
-                await db.execute(
-                    "INSERT INTO board_activity VALUES (?, ?, ?) ON CONFLICT"
-                    " (engagement_id, role) DO UPDATE SET at = max(at, excluded.at)",
-                    (engagement_id, role.value, now),
-                )
+                await db.execute(TOUCH_SQL, (engagement_id, role.value, now))
         except sqlite3.IntegrityError as exc:
             raise NotFound("No such engagement.") from exc
 

@@ -1,11 +1,12 @@
 // The goal board's DOM: renders BoardSync's view with textContent and form values only
 // (never innerHTML), turns edits into operations, and keeps in step with the server:
 // records in version order, a join with `since` after every reconnect, and unconfirmed
-// edits resent with their op ids (the server applies an op id once).
+// edits resent with their op ids (the server applies an op id once), also after a
+// "try-again" refusal (back-pressure), following a short backoff.
 
 import { openSocket } from "./sockets.js";
-import { BoardSync, boardStatus, newId } from "./board_state.js";
-import { BOARD_NAMESPACE, BoardEvent } from "./protocol.js";
+import { BoardSync, boardStatus, newId, retryDelay } from "./board_state.js";
+import { BOARD_NAMESPACE, BoardEvent, ErrorCode } from "./protocol.js";
 import { watchRevoked } from "./revoked.js";
 
 const root = document.getElementById("board");
@@ -94,6 +95,13 @@ function start(root) {
         showError("");
         sync.take(ack.record);
         if (sync.version >= ack.version) sync.drop(entry.op_id); // also a resent duplicate
+      } else if (ack?.error === ErrorCode.TRY_AGAIN) {
+        // Back-pressure, nothing applied: the same op id again shortly (docs/board.md).
+        const wait = retryDelay(entry.refusals ?? 0, ack.retry_after);
+        entry.refusals = (entry.refusals ?? 0) + 1;
+        setTimeout(() => {
+          if (sync.holds(entry.op_id)) emitOp(entry);
+        }, wait);
       } else {
         sync.drop(entry.op_id);
         showError(ack?.message ?? "");

@@ -60,6 +60,18 @@ export function boardStatus({ connected, online, joined, doubt, oldestPendingAt,
   return "live";
 }
 
+// An edit answered "try-again" (the server's board backlog is full; nothing was applied)
+// stays pending and is sent again with the same op id after retryDelay: the server's
+// hint, doubled per refusal up to RETRY_MAX_MS, ±50 % so screens refused together do not
+// all come back together. The server applies an op id once, so a resend cannot double it.
+export const RETRY_MAX_MS = 3000;
+
+export function retryDelay(attempt, hintSeconds = 0.2, random = Math.random) {
+  const first = Math.max(50, (hintSeconds ?? 0.2) * 1000);
+  const base = Math.min(RETRY_MAX_MS, first * 2 ** Math.min(attempt, 8));
+  return Math.round(base * (0.5 + random()));
+}
+
 export class BoardSync {
   constructor(role) {
     this.role = role;
@@ -107,6 +119,10 @@ export class BoardSync {
     const entry = { op_id: newId(), op, at };
     this.pending.push(entry);
     return entry;
+  }
+
+  holds(opId) {
+    return this.pending.some((p) => p.op_id === opId);
   }
 
   drop(opId) {

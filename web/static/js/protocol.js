@@ -47,6 +47,7 @@ export const ErrorCode = Object.freeze({
   INTERNAL: "internal",
   BUSY: "busy",
   WAITING: "waiting",
+  TRY_AGAIN: "try-again",
 });
 
 export const TIMER_NAMESPACE = "/timer";

@@ -40,7 +40,6 @@ class ErrorCode(StrEnum):
     BUSY = "busy"
     WAITING = "waiting"
 
-
     TRY_AGAIN = "try-again"
 
 

@@ -3,10 +3,11 @@ server commits in the bound, on each backend.
 
 A real `tandem serve` (SQLite; and on a redis-server) gets BOARDS * SOCKETS * OPS edits
 in one burst, four times the backlog's bound (and on Redis, where the edits of one board
-are committed one after another, seconds of work per board). Every edit must be answered with either its commit or
-`try-again` (rooms/board_backlog.py), none later than the documented bound; then each
-refused edit is sent again with the same op id, as web/static/js/board.js does, until it
-is applied; every op id must end in the log exactly once, versions 1..N without a gap.
+are committed one after another, seconds of work per board). Every edit must be answered
+with either its commit or `try-again` (rooms/board_backlog.py), none later than the
+documented bound; then each refused edit is sent again with the same op id, as
+web/static/js/board.js does, until it is applied; every op id must end in the log
+exactly once, versions 1..N without a gap.
 """
 
 from __future__ import annotations

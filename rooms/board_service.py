@@ -141,7 +141,11 @@ class Boards:
                     self._remember(engagement.id, BoardSnapshot(record.version, state))
                 else:
                     await asyncio.wait([commit_step])
-            commit = await commit_step
+            try:
+                commit = await commit_step
+            except BaseException:
+                self._cached.pop(engagement.id, None)  # the board it was applied to may be gone
+                raise
             if commit is None or commit.closed or commit.duplicate:
                 self._cached.pop(engagement.id, None)
             if commit is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rooms.clock import Clock
 
 
-@dataclass
+@dataclass(slots=True)
 class TokenBucket:
     rate: float
     burst: float

@@ -88,7 +88,7 @@ from web.auth import auth_middleware
 from web.i18n import Catalogs
 from web.render import make_environment
 from web.routes import add_routes
-from web.security import error_pages, security_headers
+from web.security import error_pages, not_on_websockets, security_headers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist"
@@ -98,7 +98,12 @@ MAX_SOCKET_MESSAGE = 256 * 1024  # an SDP is capped at 64 KB by its schema; this
 
 def create_app(settings: Settings, *, clock: Clock = wall_clock) -> web.Application:
     app = web.Application(
-        middlewares=[request_ids, security_headers, error_pages, auth_middleware],
+        # A websocket keeps its upgrade request's id in its log lines; the rest would only
+        # hold memory for the socket's life (web/security.py, not_on_websockets).
+        middlewares=[
+            request_ids,
+            *map(not_on_websockets, (security_headers, error_pages, auth_middleware)),
+        ],
         client_max_size=MAX_BODY,
     )
     app[SETTINGS] = settings

@@ -43,8 +43,11 @@ from signaling.protocol import REVOKED
 
 logger = logging.getLogger(__name__)
 
+# asyncio runs a timer up to its clock's resolution early; a sweep treats that as on time.
+SWEEP_SLACK = 0.01
 
-@dataclass
+
+@dataclass(slots=True)
 class Peer:
     """One connected socket: who it is (fixed at connect) and its message budget."""
 
@@ -52,6 +55,8 @@ class Peer:
     identity: Identity
     bucket: TokenBucket
     joined: bool = False
+    # When the login session ends, in event-loop time (`Namespace._sweep` cuts it then).
+    expires: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +97,8 @@ class Namespace(socketio.AsyncNamespace, Generic[P]):  # type: ignore[misc]
         super().__init__(namespace)
         self.sockets: dict[str, P] = {}
         self._holding: dict[str, set[str]] = {}  # credential -> sids admitted with it
-        self._expiry: dict[str, asyncio.TimerHandle] = {}
+        # One timer for the soonest login expiry of all sockets, not one per socket.
+        self._sweeper: asyncio.TimerHandle | None = None
         self._peer = peer
         self._auth = authenticator
         self._clock = clock
@@ -124,15 +130,33 @@ class Namespace(socketio.AsyncNamespace, Generic[P]):  # type: ignore[misc]
         for credential in identity.credentials:
             self._holding.setdefault(credential, set()).add(sid)
         if identity.expires_at is not None:
-            delay = max(0.0, identity.expires_at - self._clock())
-            self._expiry[sid] = asyncio.get_running_loop().call_later(delay, self._expire, sid)
+            loop = asyncio.get_running_loop()
+            peer.expires = loop.time() + max(0.0, identity.expires_at - self._clock())
+            if self._sweeper is None or peer.expires < self._sweeper.when():
+                self._schedule_sweep(peer.expires)
         await self.connected(peer)
 
-    def _expire(self, sid: str) -> None:
-        peer = self.sockets.get(sid)
-        if peer is not None:
-            task = asyncio.ensure_future(self._cut(peer, RevokeReason.SESSION_EXPIRED))
-            task.add_done_callback(_log_failure)
+    def _schedule_sweep(self, when: float | None) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        loop = asyncio.get_running_loop()
+        self._sweeper = None if when is None else loop.call_at(when, self._sweep)
+
+    def _sweep(self) -> None:
+        """Cuts every socket whose login has ended; a scan, but only when one has."""
+        now = asyncio.get_running_loop().time() + SWEEP_SLACK
+        soonest: float | None = None
+        for peer in list(self.sockets.values()):
+            if peer.expires is None:
+                continue
+            if peer.expires <= now:
+                peer.expires = None
+                task = asyncio.ensure_future(self._cut(peer, RevokeReason.SESSION_EXPIRED))
+                task.add_done_callback(_log_failure)
+            elif soonest is None or peer.expires < soonest:
+                soonest = peer.expires
+        self._sweeper = None
+        self._schedule_sweep(soonest)
 
     async def revoke(self, credential: str, reason: RevokeReason) -> int:
         """Disconnects every socket of this process admitted with `credential`."""
@@ -157,9 +181,6 @@ class Namespace(socketio.AsyncNamespace, Generic[P]):  # type: ignore[misc]
                 holders.discard(sid)
                 if not holders:
                     del self._holding[credential]
-        expiry = self._expiry.pop(sid, None)
-        if expiry is not None:
-            expiry.cancel()
         try:
             await self.disconnected(peer, reason)
         except TandemError as error:  # e.g. Redis is down: the state expires with it

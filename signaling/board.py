@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 RATE = Rate(20.0, 100.0, "Too many changes at once; slow down.")
 
 
-@dataclass
+@dataclass(slots=True)
 class Viewer(Peer):
     state: str = "viewing"
 

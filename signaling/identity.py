@@ -71,11 +71,12 @@ class Authenticator:
         shared by every process) and, past the limit, refused as `throttled`: guessing
         invite links or engagement ids is slowed. A valid credential is admitted whatever
         others behind the same address (a school's or an office's NAT) got wrong."""
-        key = f"connect:{self.address(environ)}"
         try:
             return await self._identify(environ, auth)
         except Unauthorized:
-            await self._refusals.refused(key)
+            # Read only on a refusal: `request.remote` caches itself on the request, which
+            # an admitted websocket holds for its whole life.
+            await self._refusals.refused(f"connect:{self.address(environ)}")
             raise
 
     def address(self, environ: dict[str, Any]) -> str:

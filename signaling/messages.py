@@ -34,7 +34,7 @@ def thread_room(engagement_id: str) -> str:
     return f"messages:{engagement_id}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Reader(Peer):
     @property
     def room(self) -> str:

@@ -60,7 +60,7 @@ RATE = Rate(50.0, 200.0, "Too many messages; slow down.")
 JOIN_RATE = Rate(1.0, 5.0, "Too many messages; slow down.")
 
 
-@dataclass
+@dataclass(slots=True)
 class Member(Peer):
     session: str = ""
     leaving: bool = False
@@ -100,9 +100,6 @@ class RoomNamespace(Namespace[Member]):
         self._on_call_set_up = on_call_set_up
         self._ice = ice
 
-    async def connected(self, member: Member) -> None:
-        member.joins = TokenBucket(JOIN_RATE.per_second, JOIN_RATE.burst, self._clock)
-
     async def on_join(self, member: Member, payload: object) -> Ack:
         request = JoinRequest.parse(payload)
         sid, identity = member.sid, member.identity
@@ -114,7 +111,9 @@ class RoomNamespace(Namespace[Member]):
         holder = SeatHolder(
             sid, request.device, SeatState.HERE, self._clock(), request.session, request.practice
         )
-        if member.joins is not None and not member.joins.allow():
+        if member.joins is None:  # made on the first join: most sockets join once
+            member.joins = TokenBucket(JOIN_RATE.per_second, JOIN_RATE.burst, self._clock)
+        if not member.joins.allow():
             # The budget is for taking the seat: a page that lost a race for a full room
             # hears room-full whatever its budget, and throttled only if it would win.
             await self._rooms.check_claim(engagement, role, holder, takeover=takeover)

@@ -20,12 +20,14 @@ import logging
 import re
 from typing import Any
 
+import engineio
 import socketio
 from socketio import packet
 
 from rooms.errors import InvalidInput
 from signaling.acks import Ack, unknown_event
 from signaling.observed import ObservedServer
+from signaling.packet_queue import PacketQueue
 from signaling.protocol import RESERVED_EVENTS
 from signaling.quiet import QuietLog
 
@@ -42,10 +44,20 @@ def unreadable() -> Ack:
     return InvalidInput("This message could not be read.", field="payload").to_wire()
 
 
+class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
+    """Engine.IO with a lighter per-connection packet queue (signaling/packet_queue.py)."""
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> PacketQueue:
+        return PacketQueue()
+
+
 class SocketServer(ObservedServer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.quiet = QuietLog(logger)
+
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        return EngineServer
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         try:

@@ -36,7 +36,7 @@ RATE = Rate(2.0, 20.0, "Too many messages; slow down.")
 ICE_CREDENTIAL_SECONDS = 30 * 60
 
 
-@dataclass
+@dataclass(slots=True)
 class Checker(Peer):
     session: str | None = None
     # Serialises offer/stop/disconnect of one socket, so a disconnect arriving while an

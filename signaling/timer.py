@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 RATE = Rate(5.0, 60.0, "Too many messages; slow down.")
 
 
-@dataclass
+@dataclass(slots=True)
 class TimerMember(Peer):
     @property
     def room(self) -> str:

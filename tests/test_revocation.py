@@ -168,7 +168,7 @@ async def connected_coach(url: str, pair: Pair, opened: list[Recorder]) -> list[
 async def test_an_expiring_login_cuts_the_coach_at_its_expiry(
     server: TestServer, clock: FakeClock, opened: list[Recorder]
 ) -> None:
-    """The expiry is the login session's own (a timer per socket, no request needed)."""
+    """The expiry is the login session's own (a timer, no request needed)."""
     pair = await make_pair(server.app)
     session = await server.app[ACCOUNTS].session(pair.coach_cookie)
     assert session is not None

@@ -8,9 +8,10 @@ client's URL, from leaking to any other site.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
-from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler, Middleware
 
 from rooms.errors import (
     Busy,
@@ -100,3 +101,27 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPNotFound:
         _ = translate_error(request, "This page does not exist.", {})
         return await render(request, "error.html", {"message": _, "status": 404}, status=404)
+
+
+SOCKET_PATH = "/socket.io/"  # python-socketio's default path, where its websockets open
+
+
+def not_on_websockets(middleware: Middleware) -> Middleware:
+    """`middleware` for every request but a Socket.IO websocket upgrade, which goes on.
+
+    A websocket's 101 response is sent when the handler upgrades, and the handler returns
+    only when the socket closes, so a middleware's work after `await handler(request)`
+    (headers, error pages, the CSRF cookie) never reaches the client, and its frame would be
+    held for the socket's whole life (memory per idle client, docs/performance.md). The
+    sockets authenticate themselves (signaling/identity.py reads the cookie). Not a
+    coroutine function on purpose: it returns the next handler's coroutine, so no frame of
+    its own stays suspended either."""
+
+    @web.middleware
+    def wrapped(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+        upgrade = request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
+        if upgrade and request.path.startswith(SOCKET_PATH):
+            return handler(request)
+        return middleware(request, handler)
+
+    return wrapped

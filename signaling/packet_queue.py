@@ -5,8 +5,9 @@ getters, putters) and an `asyncio.Event` with a fourth, about 3 KB of an idle co
 ~36 KB (docs/performance.md, "Idle capacity"). Its one consumer is the socket's writer task
 and the queue is never bounded, so a list that exists only while packets wait, and at most a
 few futures, do the same job. Semantics are asyncio.Queue's for the calls engine.io makes:
-`put`/`put_nowait` (never block), `get` (cancellable: a cancelled get loses no packet),
-`get_nowait` (raises `asyncio.QueueEmpty`), `task_done`/`join`, `empty`/`qsize`.
+`put`/`put_nowait` (never block), `get` (a getter cancelled by its timeout is skipped, so
+no packet is lost), `get_nowait` (raises `asyncio.QueueEmpty`), `task_done`/`join`,
+`empty`/`qsize`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class PacketQueue:
 
     def __init__(self) -> None:
         self._items: list[object] | None = None
-        self._getters: list[asyncio.Future[None]] | None = None
+        self._getters: list[asyncio.Future[object]] | None = None
         self._unfinished = 0
         self._joiners: list[asyncio.Future[None]] | None = None
 
@@ -30,12 +31,19 @@ class PacketQueue:
         return not self._items
 
     def put_nowait(self, item: object) -> None:
-        if self._items is None:
-            self._items = [item]
-        else:
-            self._items.append(item)
         self._unfinished += 1
-        _wake_one(self._getters)
+        while self._getters:
+            getter = self._getters.pop(0)
+            if not getter.done():  # a getter whose wait timed out is cancelled: skipped
+                getter.set_result(item)
+                break
+        else:
+            if self._items is None:
+                self._items = [item]
+            else:
+                self._items.append(item)
+        if not self._getters:
+            self._getters = None
 
     async def put(self, item: object) -> None:
         self.put_nowait(item)
@@ -48,27 +56,19 @@ class PacketQueue:
             self._items = None
         return item
 
-    async def get(self) -> object:
-        while not self._items:
-            getter = asyncio.get_running_loop().create_future()
-            if self._getters is None:
-                self._getters = []
-            self._getters.append(getter)
-            try:
-                await getter
-            except BaseException:
-                # Cancelled (engine.io's wait_for timed out): pass a wake-up we may have
-                # been given on to the next getter, so no packet waits unseen.
-                if not getter.cancelled() and self._items:
-                    _wake_one(self._getters)
-                raise
-            finally:
-                if self._getters is not None:
-                    if getter in self._getters:
-                        self._getters.remove(getter)
-                    if not self._getters:
-                        self._getters = None
-        return self.get_nowait()
+    def get(self) -> asyncio.Future[object]:
+        """A future, not a coroutine: engine.io's `wait_for(queue.get(), timeout)` then
+        waits on it directly instead of wrapping it in a task of its own. A packet is
+        handed only to a getter still waiting; `wait_for` returns a handed-over packet
+        even if its timeout or a cancellation comes in the same loop turn."""
+        getter: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        if self._items:
+            getter.set_result(self.get_nowait())
+        else:
+            waiting = [g for g in self._getters or () if not g.done()]  # drop timed-out ones
+            waiting.append(getter)
+            self._getters = waiting
+        return getter
 
     def task_done(self) -> None:
         if self._unfinished <= 0:
@@ -88,10 +88,3 @@ class PacketQueue:
             self._joiners = []
         self._joiners.append(joiner)
         await joiner
-
-
-def _wake_one(getters: list[asyncio.Future[None]] | None) -> None:
-    for getter in getters or ():
-        if not getter.done():
-            getter.set_result(None)
-            return

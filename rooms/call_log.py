@@ -1,7 +1,8 @@
 """The one place a call record opens and closes (rooms/calls.py says what a call is).
 
-The room service opens a call when both seats are taken and closes it when a seat is
-given up for good; the timer closes it when the coach ends the session. What follows a
+A call opens when both seats are taken, inside the join's seat claim (SeatStore.join_seat,
+at `now()` here, so one join is one store round trip); the room service closes it when a
+seat is given up for good; the timer closes it when the coach ends the session. What follows a
 call's end hooks into `close` here, once: today the session record (rooms/session_service.py
 decides whether the session was held).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from rooms.calls import CallKind, CallRecord
+from rooms.calls import CallRecord
 from rooms.clock import Clock
 from rooms.errors import TandemError
 from rooms.models import Engagement
@@ -26,9 +27,10 @@ class CallLog:
         self._clock = clock
         self._sessions = sessions
 
-    async def open(self, engagement_id: str, kind: CallKind) -> CallRecord | None:
-        """None when a call is already open (a reload rejoins the same call)."""
-        return await self._store.open_call(engagement_id, kind, self._clock())
+    def now(self) -> float:
+        """When a call opened now starts: the room service's join opens it in the same
+        store step as the seat claim (SeatStore.join_seat), at this time."""
+        return self._clock()
 
     async def close(self, engagement: Engagement, at: float | None = None) -> CallRecord | None:
         """The closed record, or None when no call was open: closing twice (the coach

@@ -6,7 +6,9 @@ the store applies them atomically; this service decides when they apply:
 
 - `join` claims a seat (rooms.seats.claim), ends a pending grace, voids negotiation in
   flight and opens the call log once both seats are taken (the seats, not this process,
-  say whether it is practice: the other person may be on another process);
+  say whether it is practice: the other person may be on another process); the claim,
+  the call and the seats for presence are one store step (SeatStore.join_seat: one
+  transaction, one Redis script), so a join is one round trip;
 - `leave` gives the seat up at once; `dropped` keeps it as "reconnecting" for the grace
   period and gives it up when that ends, telling the namespace through `notify`;
 - giving a seat up closes the open call (rooms/call_log.py).
@@ -25,7 +27,6 @@ from dataclasses import dataclass
 
 from rooms.admission import Asked, SeatKeys, who_decides
 from rooms.call_log import CallLog
-from rooms.calls import CallKind
 from rooms.errors import TandemError
 from rooms.models import Engagement, Role
 from rooms.negotiation import Negotiation
@@ -73,12 +74,14 @@ class RoomService:
     ) -> Joined:
         """Raises RoomFull (another device holds the seat) having changed nothing."""
         engagement_id = engagement.id
-        previous = await self._seats.claim_seat(engagement_id, role, holder, takeover=takeover)
+        claimed = await self._seats.join_seat(
+            engagement_id, role, holder, takeover=takeover, now=self._calls.now()
+        )
         self._cancel_grace(engagement_id, role)
         self._negotiations.setdefault(engagement_id, Negotiation()).reset()
-        await self._maybe_open_call(engagement_id)
+        previous = claimed.previous
         displaced = previous if previous is not None and previous.sid != holder.sid else None
-        return Joined(await self.presence(engagement_id), displaced)
+        return Joined(_presence(claimed.seats), displaced)
 
     async def check_claim(
         self, engagement: Engagement, role: Role, holder: SeatHolder, *, takeover: bool
@@ -113,12 +116,7 @@ class RoomService:
 
     async def presence(self, engagement_id: str) -> Presence:
         """{"coach": "here", "client": "away", "sessions": {"coach": "<page session>"}}"""
-        seats = await self._seats.seats(engagement_id)
-        presence: Presence = {
-            role.value: seats[role].state.value if role in seats else "away" for role in Role
-        }
-        presence["sessions"] = {role.value: holder.session for role, holder in seats.items()}
-        return presence
+        return _presence(await self._seats.seats(engagement_id))
 
     async def close(self) -> None:
         """Shutdown: stop grace timers; the seats go with the process (clear_seats)."""
@@ -152,8 +150,10 @@ class RoomService:
         if task is not None:
             task.cancel()
 
-    async def _maybe_open_call(self, engagement_id: str) -> None:
-        seats = await self._seats.seats(engagement_id)
-        if len(seats) == 2:
-            practice = any(holder.practice for holder in seats.values())
-            await self._calls.open(engagement_id, CallKind.PRACTICE if practice else CallKind.REAL)
+
+def _presence(seats: dict[Role, SeatHolder]) -> Presence:
+    presence: Presence = {
+        role.value: seats[role].state.value if role in seats else "away" for role in Role
+    }
+    presence["sessions"] = {role.value: holder.session for role, holder in seats.items()}
+    return presence

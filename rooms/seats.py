@@ -15,9 +15,11 @@ question is what happens when a second connection presents the same credential:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from rooms.calls import CallKind, CallRecord
 from rooms.errors import InvalidInput, RoomFull
 from rooms.models import Role
 
@@ -42,6 +44,22 @@ class SeatHolder:
     since: float
     session: str
     practice: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SeatClaim:
+    """What one join did, in one store step: the holder it replaced (None: the seat was
+    free), both seats as they stand after it (for presence), and the call it opened when
+    it completed the pair and none was open."""
+
+    previous: SeatHolder | None
+    seats: dict[Role, SeatHolder]
+    opened: CallRecord | None
+
+
+def call_kind(holders: Iterable[SeatHolder]) -> CallKind:
+    """A call is practice when either person joined to practise."""
+    return CallKind.PRACTICE if any(h.practice for h in holders) else CallKind.REAL
 
 
 def parse_key(value: object, field: str) -> str:

@@ -429,6 +429,62 @@ async def test_concurrent_claims_through_two_connections_seat_one(
         assert set(await second.seats(engagement_id)) == {Role.CLIENT}
 
 
+async def test_a_join_claims_opens_the_call_and_returns_the_seats_in_one_step(
+    store: Store, second: Store
+) -> None:
+    """SeatStore.join_seat: the join's whole write, seen the same from another connection."""
+    coach = holder("s1", "dev-a")
+    first = await store.join_seat("e", Role.COACH, coach, takeover=False, now=10.0)
+    assert (first.previous, first.seats, first.opened) == (None, {Role.COACH: coach}, None)
+    assert await store.calls_of("e") == []
+    client = dataclasses.replace(holder("s2", "dev-b"), practice=True)
+    pair = await second.join_seat("e", Role.CLIENT, client, takeover=False, now=11.0)
+    assert pair.previous is None and pair.seats == {Role.COACH: coach, Role.CLIENT: client}
+    assert pair.opened is not None
+    assert (pair.opened.kind, pair.opened.started_at, pair.opened.ended_at) == (
+        CallKind.PRACTICE,
+        11.0,
+        None,
+    )
+    assert await store.calls_of("e") == [pair.opened]
+    with pytest.raises(RoomFull, match="two people"):
+        await store.join_seat("e", Role.CLIENT, holder("s3", "dev-c"), takeover=False, now=12.0)
+    assert await second.seats("e") == pair.seats, "a refused join changes nothing"
+    reload = await store.join_seat(
+        "e", Role.CLIENT, holder("s4", "dev-b"), takeover=False, now=13.0
+    )
+    assert reload.previous == client and reload.opened is None, "a reload rejoins the call"
+    assert reload.seats == {Role.COACH: coach, Role.CLIENT: holder("s4", "dev-b")}
+    assert await store.close_call("e", now=20.0) is not None
+    again = await second.join_seat("e", Role.COACH, holder("s5", "dev-a"), takeover=False, now=30.0)
+    assert again.opened is not None and again.opened.kind is CallKind.REAL
+    assert [(c.started_at, c.ended_at) for c in await store.calls_of("e")] == [
+        (11.0, 20.0),
+        (30.0, None),
+    ]
+
+
+async def test_concurrent_joins_through_two_connections_seat_one_and_open_one_call(
+    store: Store, second: Store
+) -> None:
+    for round_ in range(10):
+        engagement_id = f"race-{round_}"
+        coach = holder("coach", "coach-device")
+        await store.join_seat(engagement_id, Role.COACH, coach, takeover=False, now=1.0)
+        joins = [
+            (store if i % 2 else second).join_seat(
+                engagement_id, Role.CLIENT, holder(f"s{i}", f"device-{i}"), takeover=False, now=2.0
+            )
+            for i in range(25)
+        ]
+        results = await asyncio.gather(*joins, return_exceptions=True)
+        won = [r for r in results if not isinstance(r, BaseException)]
+        assert len(won) == 1 and won[0].opened is not None
+        assert all(isinstance(r, RoomFull) for r in results if isinstance(r, BaseException))
+        assert await second.seats(engagement_id) == won[0].seats
+        assert len(await store.calls_of(engagement_id)) == 1
+
+
 async def test_one_call_is_open_at_a_time_and_closing_logs_it(store: Store) -> None:
     first = await store.open_call("e", CallKind.REAL, now=10.0)
     assert first is not None and first.ended_at is None

@@ -27,7 +27,7 @@ from rooms.models import (
 )
 from rooms.notices import Contact, LogEntry, Notice
 from rooms.rehearsal import Rehearsal, RehearsalReport
-from rooms.seats import SeatHolder, SeatState
+from rooms.seats import SeatClaim, SeatHolder, SeatState
 from rooms.sessions.records import CallReport, MediaPath, QualityLevel, SessionRecord
 from rooms.techcheck import TechCheckReport
 from rooms.timer import Agenda, TimerState
@@ -140,6 +140,15 @@ class SeatStore(Protocol):
     ) -> SeatHolder | None:
         """Applies rooms.seats.claim atomically; returns the replaced holder, if any.
         Raises RoomFull when the seat is someone else's."""
+        ...
+
+    async def join_seat(
+        self, engagement_id: str, role: Role, holder: SeatHolder, *, takeover: bool, now: float
+    ) -> SeatClaim:
+        """A join's whole write in one atomic step (one transaction, one Redis script):
+        `claim_seat`, then, when both seats are taken, the call opened at `now` unless one
+        is open (CallStore.open_call, kind rooms.seats.call_kind), and the seats as they
+        stand after it. Raises RoomFull having changed nothing."""
         ...
 
     async def set_seat_state(

@@ -13,15 +13,17 @@ whose process stopped renewing its heartbeat key counts as empty (see RedisStore
 from __future__ import annotations
 
 import secrets
+from typing import NoReturn
 
 from rooms.calls import CallKind, CallRecord
 from rooms.models import Role
-from rooms.seats import SeatHolder, SeatState, claim
+from rooms.seats import SeatClaim, SeatHolder, SeatState, call_kind, claim
 from rooms.store.redis.base import RedisBase, guarded, keyname, text, texts
 
 FIELDS = ("sid", "device", "state", "since", "session", "practice", "node")
 
-CLAIM_SEAT = """
+# KEYS[1] the seat; ARGV: the holder's fields, this node, takeover, the node key prefix.
+CLAIM = """
 local cur = redis.call('HMGET', KEYS[1], 'sid', 'device', 'state', 'since', 'session',
                       'practice', 'node')
 local held = cur[1] and redis.call('EXISTS', ARGV[9] .. cur[7]) == 1
@@ -30,9 +32,39 @@ if held and cur[2] ~= ARGV[2] and ARGV[8] ~= '1' then
 end
 redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'device', ARGV[2], 'state', ARGV[3],
            'since', ARGV[4], 'session', ARGV[5], 'practice', ARGV[6], 'node', ARGV[7])
+"""
+
+CLAIM_SEAT = (
+    CLAIM
+    + """
 if held then return {'taken', cur[1], cur[2], cur[3], cur[4], cur[5], cur[6]} end
 return {'free'}
 """
+)
+
+# CLAIM, then the other seat (KEYS[2]) if its process is alive, and the call opened as
+# OPEN_CALL does (KEYS[3..5]) at ARGV[10] when it completes the pair. The kind is
+# rooms.seats.call_kind's rule: practice when either holder practises.
+JOIN_SEAT = (
+    CLAIM
+    + """
+local previous = {}
+if held then previous = {cur[1], cur[2], cur[3], cur[4], cur[5], cur[6]} end
+local other = redis.call('HMGET', KEYS[2], 'sid', 'device', 'state', 'since', 'session',
+                        'practice', 'node')
+if not (other[1] and redis.call('EXISTS', ARGV[9] .. other[7]) == 1) then
+  return {'joined', previous, {}}
+end
+local seated = {other[1], other[2], other[3], other[4], other[5], other[6]}
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'joined', previous, seated} end
+local kind = 'real'
+if ARGV[6] == '1' or other[6] == '1' then kind = 'practice' end
+local id = redis.call('INCR', KEYS[4])
+redis.call('HSET', KEYS[5], id, kind .. '|' .. ARGV[10] .. '|')
+redis.call('SET', KEYS[3], id)
+return {'joined', previous, seated, id}
+"""
+)
 
 SET_STATE = """
 if redis.call('HGET', KEYS[1], 'sid') ~= ARGV[1] then return 0 end
@@ -72,6 +104,20 @@ def node_key(node: str) -> str:
     return keyname("node", node)
 
 
+def call_keys(engagement_id: str) -> list[str]:
+    """The open call's id, the id sequence, the engagement's call records."""
+    return [
+        keyname("call-open", engagement_id),
+        keyname("call-seq"),
+        keyname("calls", engagement_id),
+    ]
+
+
+def _refuse(current: SeatHolder | None, holder: SeatHolder, takeover: bool) -> NoReturn:
+    claim(current, holder, takeover=takeover)  # raises RoomFull, with its message
+    raise RuntimeError("the seat script and rooms.seats.claim disagree")
+
+
 def _holder(values: list[str]) -> SeatHolder:
     sid, device, state, since, session, practice = values[:6]
     return SeatHolder(sid, device, SeatState(state), float(since), session, practice == "1")
@@ -89,25 +135,49 @@ class SeatsMixin(RedisBase):
         self, engagement_id: str, role: Role, holder: SeatHolder, *, takeover: bool
     ) -> SeatHolder | None:
         outcome, *current = await self._script(
-            CLAIM_SEAT,
-            [seat_key(engagement_id, role)],
-            [
-                holder.sid,
-                holder.device,
-                holder.state.value,
-                repr(holder.since),
-                holder.session,
-                "1" if holder.practice else "0",
-                self._node,
-                "1" if takeover else "0",
-                node_key(""),
-            ],
+            CLAIM_SEAT, [seat_key(engagement_id, role)], self._claim_args(holder, takeover)
         )
         previous = _holder(current) if current else None
         if outcome == "full":
-            claim(previous, holder, takeover=takeover)  # raises RoomFull, with its message
-            raise RuntimeError("the seat script and rooms.seats.claim disagree")
+            _refuse(previous, holder, takeover)
         return previous
+
+    @guarded
+    async def join_seat(
+        self, engagement_id: str, role: Role, holder: SeatHolder, *, takeover: bool, now: float
+    ) -> SeatClaim:
+        other_role = Role.CLIENT if role is Role.COACH else Role.COACH
+        outcome, *found = await self._script(
+            JOIN_SEAT,
+            [
+                seat_key(engagement_id, role),
+                seat_key(engagement_id, other_role),
+                *call_keys(engagement_id),
+            ],
+            [*self._claim_args(holder, takeover), repr(now)],
+        )
+        if outcome == "full":
+            _refuse(_holder(found), holder, takeover)
+        current, other, *opened = found
+        seats = {role: holder} | ({other_role: _holder(other)} if other else {})
+        call = None
+        if opened:
+            kind = call_kind(seats.values())
+            call = CallRecord(int(opened[0]), engagement_id, kind, now, None)
+        return SeatClaim(_holder(current) if current else None, seats, call)
+
+    def _claim_args(self, holder: SeatHolder, takeover: bool) -> list[str | float | int]:
+        return [
+            holder.sid,
+            holder.device,
+            holder.state.value,
+            repr(holder.since),
+            holder.session,
+            "1" if holder.practice else "0",
+            self._node,
+            "1" if takeover else "0",
+            node_key(""),
+        ]
 
     @guarded
     async def set_seat_state(
@@ -155,15 +225,7 @@ class SeatsMixin(RedisBase):
 
     @guarded
     async def open_call(self, engagement_id: str, kind: CallKind, now: float) -> CallRecord | None:
-        call_id = await self._script(
-            OPEN_CALL,
-            [
-                keyname("call-open", engagement_id),
-                keyname("call-seq"),
-                keyname("calls", engagement_id),
-            ],
-            [kind.value, repr(now)],
-        )
+        call_id = await self._script(OPEN_CALL, call_keys(engagement_id), [kind.value, repr(now)])
         if call_id is None:
             return None
         return CallRecord(int(call_id), engagement_id, kind, now, None)

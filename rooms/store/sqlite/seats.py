@@ -13,7 +13,7 @@ import aiosqlite
 
 from rooms.calls import CallKind, CallRecord
 from rooms.models import Role
-from rooms.seats import SeatHolder, SeatState, claim
+from rooms.seats import SeatClaim, SeatHolder, SeatState, call_kind, claim
 from rooms.store.sqlite.base import SqliteBase
 
 SCHEMA = """
@@ -73,28 +73,57 @@ class SeatsMixin(SqliteBase):
         self, engagement_id: str, role: Role, holder: SeatHolder, *, takeover: bool
     ) -> SeatHolder | None:
         async with self._tx() as db:
-            cursor = await db.execute(
-                "SELECT * FROM seats WHERE engagement_id = ? AND role = ?",
-                (engagement_id, role.value),
-            )
-            row = await cursor.fetchone()
-            await cursor.close()
-            current = _holder(row) if row else None
-            claim(current, holder, takeover=takeover)
-            await db.execute(
-                "INSERT OR REPLACE INTO seats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    engagement_id,
-                    role.value,
-                    holder.sid,
-                    holder.device,
-                    holder.state.value,
-                    holder.since,
-                    holder.session,
-                    int(holder.practice),
-                ),
-            )
-        return current
+            seats = await self._claim(db, engagement_id, role, holder, takeover=takeover)
+        return seats.get(role)
+
+    async def join_seat(
+        self, engagement_id: str, role: Role, holder: SeatHolder, *, takeover: bool, now: float
+    ) -> SeatClaim:
+        """One transaction (one fsync): read both seats, claim, open the call if needed."""
+        async with self._tx() as db:
+            seats = await self._claim(db, engagement_id, role, holder, takeover=takeover)
+            after = {**seats, role: holder}
+            opened = None
+            if len(after) == 2:
+                cursor = await db.execute(
+                    "INSERT INTO calls (engagement_id, kind, started_at) SELECT ?, ?, ?"
+                    " WHERE NOT EXISTS (SELECT 1 FROM calls"
+                    " WHERE engagement_id = ? AND ended_at IS NULL) RETURNING *",
+                    (engagement_id, call_kind(after.values()).value, now, engagement_id),
+                )
+                row = await cursor.fetchone()
+                await cursor.close()
+                opened = _call(row) if row else None
+        return SeatClaim(seats.get(role), after, opened)
+
+    async def _claim(
+        self,
+        db: aiosqlite.Connection,
+        engagement_id: str,
+        role: Role,
+        holder: SeatHolder,
+        *,
+        takeover: bool,
+    ) -> dict[Role, SeatHolder]:
+        """Both seats as they were; `role`'s now `holder`'s unless claim() refused."""
+        cursor = await db.execute("SELECT * FROM seats WHERE engagement_id = ?", (engagement_id,))
+        seats = {Role(row["role"]): _holder(row) for row in await cursor.fetchall()}
+        await cursor.close()
+        claim(seats.get(role), holder, takeover=takeover)
+        await db.execute(
+            "INSERT OR REPLACE INTO seats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                engagement_id,
+                role.value,
+                holder.sid,
+                holder.device,
+                holder.state.value,
+                holder.since,
+                holder.session,
+                int(holder.practice),
+            ),
+        )
+        return seats
 
     async def set_seat_state(
         self, engagement_id: str, role: Role, sid: str, state: SeatState

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from rooms.errors import ErrorCode
 from rooms.models import Role
 from rooms.store import Store, open_store
 from tests.boards import Mirror, board_client, board_coach, op_id
-from tests.helpers import Pair, make_pair
+from tests.helpers import FakeClock, Pair, make_pair
 from tests.processes import Cluster, login_cookie, make_pair_cli
 from tests.redis_server import RedisServer
 from tests.sockets import Recorder
@@ -78,8 +78,15 @@ async def seed(setup: Recorder) -> int:
 
 
 async def storm(
-    coach_url: str, client_url: str, pair: Pair, recorders: list[Recorder], store: Store
+    coach_url: str,
+    client_url: str,
+    pair: Pair,
+    recorders: list[Recorder],
+    store: Store,
+    waited: Callable[[float], None] = lambda seconds: None,
 ) -> None:
+    """`waited` tells an app on a test clock that a sender waited before resending: the
+    socket's budget refills with the app's time, which a frozen clock never moves."""
     setup = await board_coach(coach_url, pair)
     recorders.append(setup)
     seeded = await seed(setup)
@@ -112,7 +119,9 @@ async def storm(
                 return answer
             # The page's backoff (board_state.js retryDelay): doubling to 3 s, ±50 %.
             delay = min(3.0, answer.get("retry_after", 1.0) * 2 ** min(refusals, 8))
-            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            delay *= random.uniform(0.5, 1.5)
+            await asyncio.sleep(delay)
+            waited(delay)
         raise AssertionError("unreachable")
 
     calls = [send(s, op) for s, role, n in senders for op in mixed_ops(role, n)]
@@ -159,10 +168,13 @@ async def test_two_processes_apply_every_concurrent_edit(
 
 @pytest.mark.timeout(600)
 async def test_one_process_on_sqlite_applies_every_concurrent_edit(
-    server: TestServer, recorders: list[Recorder]
+    server: TestServer, recorders: list[Recorder], clock: FakeClock
 ) -> None:
     from server.keys import STORE
 
     pair = await make_pair(server.app)
     url = str(server.make_url("/"))
-    await storm(url, url, pair, recorders, server.app[STORE])
+    # The app runs on the test's clock: a resend after a wait finds the budget refilled
+    # only if the clock moves (with a frozen one, a socket past its burst of 100 would be
+    # throttled for ever, however long it waited).
+    await storm(url, url, pair, recorders, server.app[STORE], waited=clock.advance)
